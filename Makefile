@@ -1,0 +1,36 @@
+# Every target sets up its own virtualenv: a fresh machine needs only python3 and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install test lint typecheck demo bench reliability clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check leadbatch tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy leadbatch
+
+test: $(STAMP) lint
+	$(BIN)/pytest -q -m "not slow"
+
+demo: $(STAMP)
+	$(BIN)/python -m leadbatch.demo
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+reliability: $(STAMP)
+	$(BIN)/pytest -q tests/reliability
+
+clean:
+	rm -rf $(VENV) build *.egg-info demo_output

@@ -1,0 +1,167 @@
+"""Settings: API credentials from the environment (and `.env`), planning from `leadbatch.toml`.
+
+Real environment variables win over `.env`. The client secret is a `SecretStr` so that it
+never appears in a repr, a log line or an error message by accident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+import sys
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from .errors import UsageError
+
+DEFAULT_API_URL = "https://api.7targets.com"
+DEFAULT_TOKEN_URL = "https://login.7targets.com/oauth2/token"
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ApiSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    client_id: str
+    client_secret: SecretStr
+    user_identifier: str
+    api_url: str = DEFAULT_API_URL
+    token_url: str = DEFAULT_TOKEN_URL
+
+
+def _environment(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    env_file = (cwd or Path.cwd()) / ".env"
+    merged: dict[str, str] = {}
+    if env_file.is_file():
+        _warn_if_loose(env_file)
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ if environ is None else environ)
+    return merged
+
+
+def _warn_if_loose(env_file: Path) -> None:
+    # A .env holds the client secret: readable by other users of the machine is a leak.
+    try:
+        mode = env_file.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRGRP | stat.S_IROTH) and os.name == "posix":
+        print(
+            f"leadbatch: warning: {env_file} is readable by other users; "
+            f"run: chmod 600 {env_file}",
+            file=sys.stderr,
+        )
+
+
+def load_api_settings(
+    cwd: Path | None = None, environ: Mapping[str, str] | None = None
+) -> ApiSettings:
+    """Credentials and endpoints, or a UsageError naming the variable to set."""
+    env = _environment(cwd, environ)
+    missing = [
+        name
+        for name in ("LEADBATCH_CLIENT_ID", "LEADBATCH_CLIENT_SECRET", "LEADBATCH_USER_IDENTIFIER")
+        if not env.get(name, "").strip()
+    ]
+    if missing:
+        raise UsageError(
+            f"missing {', '.join(missing)}: set {'it' if len(missing) == 1 else 'them'} in the "
+            "environment or in .env (try `leadbatch sandbox` for a local API to rehearse with)"
+        )
+    return ApiSettings(
+        client_id=env["LEADBATCH_CLIENT_ID"].strip(),
+        client_secret=SecretStr(env["LEADBATCH_CLIENT_SECRET"].strip()),
+        user_identifier=env["LEADBATCH_USER_IDENTIFIER"].strip(),
+        api_url=env.get("LEADBATCH_API_URL", "").strip() or DEFAULT_API_URL,
+        token_url=env.get("LEADBATCH_TOKEN_URL", "").strip() or DEFAULT_TOKEN_URL,
+    )
+
+
+class SequenceSpec(BaseModel):
+    """A 7Targets sequence the user has set up, with the day offsets of its steps.
+
+    `steps[0]` is the delay of the first email after the lead is created (0 = same day);
+    later entries are the followups' offsets from creation, in calendar days.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = None
+    id: int | None = None
+    steps: tuple[int, ...] = (0,)
+
+    @field_validator("steps")
+    @classmethod
+    def _steps_sorted(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if not v or any(s < 0 for s in v) or list(v) != sorted(v):
+            raise ValueError("steps must be non-negative day offsets in increasing order")
+        return v
+
+    @property
+    def delay(self) -> int:
+        return self.steps[0]
+
+    @property
+    def label(self) -> str:
+        return self.name if self.name is not None else f"id {self.id}"
+
+
+class PlanSettings(BaseModel):
+    """Everything the planner needs besides the leads and assistants.
+
+    Filled from `leadbatch.toml` ([plan] table and [[sequences]]), then from flags.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: dt.date | None = None  # None: today in `timezone`
+    end: dt.date | None = None
+    days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+    holidays: str | None = None  # country code, optionally with subdivision: "US", "US-CA"
+    timezone: str = "UTC"
+    max_per_day: int | None = Field(default=None, ge=1)
+    headroom: float = Field(default=0.0, ge=0.0, lt=1.0)
+    mode: Literal["release", "sequence"] = "release"
+    sequences: tuple[SequenceSpec, ...] = ()
+    rotation: tuple[str, ...] = ()  # sequence names to rotate unpinned rows through (A/B)
+    default_steps: tuple[int, ...] | None = None  # step offsets of assistants' defaults
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        days = tuple(d.strip().lower()[:3] for d in v if d.strip())
+        bad = [d for d in days if d not in WEEKDAYS]
+        if bad or not days:
+            raise ValueError(f"sending days must be among {','.join(WEEKDAYS)}")
+        return tuple(d for d in WEEKDAYS if d in days)
+
+
+def load_plan_settings(config: Path | None, **flags: Any) -> PlanSettings:
+    """Settings from a TOML file (if given, or `leadbatch.toml` in the working folder),
+    then flags that are not None. Any problem is one UsageError line."""
+    data: dict[str, Any] = {}
+    path = config if config is not None else Path("leadbatch.toml")
+    if config is not None or path.is_file():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise UsageError(f"{path}: no such config file") from None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise UsageError(f"{path}: not a readable TOML file: {exc}") from None
+        data.update(raw.get("plan", {}))
+        if "sequences" in raw:
+            data["sequences"] = raw["sequences"]
+    data.update({k: v for k, v in flags.items() if v is not None})
+    try:
+        return PlanSettings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise UsageError(f"{path if data else 'settings'}: {where}: {first['msg']}") from None

@@ -1,0 +1,219 @@
+"""The data every stage shares: leads, assistants, row errors, plan rows.
+
+Pydantic models parse at the edges (the reader, the API client, the assistants file) so
+that the planner and executor only ever see valid values. Python attribute names are
+snake_case; the API's camelCase names are the aliases, and `Lead.api_body()` produces the
+exact JSON body the 7Targets API expects, with no nulls for absent optional fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
+
+Action = Literal["create", "update", "stop"]
+ACTIONS: tuple[Action, ...] = ("create", "update", "stop")
+
+
+class RowStatus(enum.StrEnum):
+    """Every status a row can have in a plan or results workbook."""
+
+    PLANNED = "planned"
+    PENDING = "pending"  # planned after --through: sent by a later run
+    CREATED = "created"
+    UPDATED = "updated"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    INVALID = "invalid"
+    UNPLACEABLE = "unplaceable"
+    DUPLICATE = "duplicate"
+
+    @property
+    def succeeded(self) -> bool:
+        """A row with this status must never be sent again."""
+        return self in SUCCEEDED
+
+
+SUCCEEDED = frozenset({RowStatus.CREATED, RowStatus.UPDATED, RowStatus.STOPPED})
+SUCCESS_FOR_ACTION: dict[str, RowStatus] = {
+    "create": RowStatus.CREATED,
+    "update": RowStatus.UPDATED,
+    "stop": RowStatus.STOPPED,
+}
+
+
+class _ApiModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, extra="ignore"
+    )
+
+
+class CustomField(_ApiModel):
+    name: str
+    value: str
+
+
+class Lead(_ApiModel):
+    """One lead as leadbatch understands it: the API's fields plus our own planning fields.
+
+    `send_date`, `action` are leadbatch's; `id` is the 7Targets lead id (update/stop).
+    `assistant_email` may be absent here: the planner assigns one before sending.
+    """
+
+    name: str = Field(min_length=1)
+    email: str = Field(min_length=3)
+    last_name: str | None = None
+    phone: str | None = None
+    source: str | None = None
+    context: str | None = None
+    additional_information_line: str | None = None
+    assistant_email: str | None = None
+    schedule_id: int | None = None
+    schedule_name: str | None = None
+    custom_fields: tuple[CustomField, ...] = ()
+    send_date: dt.date | None = None
+    action: Action = "create"
+    id: int | None = None
+
+    @field_validator("email", "assistant_email")
+    @classmethod
+    def _lower(cls, v: str | None) -> str | None:
+        return v.strip().lower() if isinstance(v, str) else v
+
+    def api_body(self, **overrides: Any) -> dict[str, Any]:
+        """The JSON body for POST/PUT /leads: camelCase, no None, no leadbatch-only fields.
+
+        `overrides` (python names) replace fields, e.g. the planner's assistant and sequence.
+        """
+        lead = self.model_copy(update=overrides) if overrides else self
+        exclude = {"send_date", "action"}
+        if lead.action == "create":
+            exclude.add("id")  # POST creates or assigns by email; an id has no meaning there
+        if lead.action == "stop":
+            exclude.add("custom_fields")  # the stop call documents no custom fields
+        body = lead.model_dump(by_alias=True, exclude_none=True, exclude=exclude, mode="json")
+        if not body.get("customFields"):
+            body.pop("customFields", None)
+        return body
+
+
+class Assistant(_ApiModel):
+    """An AI Sales Assistant as GET /leads/assistant returns it (fields we use, plus id/name)."""
+
+    id: int | None = None
+    name: str | None = None
+    email: str = Field(alias="emailid", min_length=3)
+    per_day_email_limit: int = Field(ge=0)
+    default_schedule_id: int | None = None
+    organisation_id: int | None = None
+    description: str | None = None
+    role: str | None = None
+    default_schedule_id_for_email_cc: int | None = Field(
+        default=None, alias="defaultScheduleIdForEmailCC"
+    )
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return v.strip().lower()
+
+
+class LeadResult(_ApiModel):
+    """What the API answered for one lead (201 / 200)."""
+
+    id: int | None = None
+    email: str | None = None
+    next_schedule_time: str | None = None
+    schedule_id: int | None = None
+    schedule_name: str | None = None
+    assistant_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem with one row: the spreadsheet's own row number (header = 1) and column."""
+
+    row: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass(slots=True)
+class SourceRow:
+    """One data row of the input sheet, as read.
+
+    `values` maps each of the sheet's own headers to the cleaned cell text (blank cells
+    as ""), so output workbooks can repeat the input's own columns. `lead` is None when
+    the row is invalid; `errors` then says why. `duplicate_of` is the row number of the
+    earlier row with the same email.
+    """
+
+    row: int
+    values: dict[str, str]
+    lead: Lead | None
+    errors: list[RowError] = field(default_factory=list)
+    duplicate_of: int | None = None
+
+    @property
+    def status(self) -> RowStatus | None:
+        """INVALID / DUPLICATE for rows that must not be planned, else None."""
+        if self.errors or self.lead is None:
+            return RowStatus.INVALID
+        if self.duplicate_of is not None:
+            return RowStatus.DUPLICATE
+        return None
+
+    @property
+    def error_text(self) -> str:
+        if self.errors:
+            return "; ".join(
+                (f"{e.column}: {e.message}" if e.column else e.message) for e in self.errors
+            )
+        if self.duplicate_of is not None:
+            return f"duplicate of row {self.duplicate_of} (same email)"
+        return ""
+
+
+@dataclass(slots=True)
+class PlanRow:
+    """The plan's decision for one input row.
+
+    For a planned row `assistant_email` and `send_date` are set and the sequence is
+    `schedule_id` / `schedule_name` (both None: the assistant's default sequence).
+    Rows that are not planned carry their status and `error`.
+    """
+
+    source: SourceRow
+    status: RowStatus
+    assistant_email: str | None = None
+    send_date: dt.date | None = None
+    schedule_id: int | None = None
+    schedule_name: str | None = None
+    error: str = ""
+
+    @property
+    def row(self) -> int:
+        return self.source.row
+
+    @property
+    def lead(self) -> Lead | None:
+        return self.source.lead
+
+    def api_body(self) -> dict[str, Any]:
+        """The body to send for this row: the lead with the plan's assistant and sequence."""
+        if self.lead is None:
+            raise ValueError(f"row {self.row} has no valid lead to send")
+        overrides: dict[str, Any] = {"assistant_email": self.assistant_email}
+        if self.schedule_id is not None or self.schedule_name is not None:
+            overrides["schedule_id"] = self.schedule_id
+            overrides["schedule_name"] = self.schedule_name
+        return self.lead.api_body(**overrides)

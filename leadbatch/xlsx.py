@@ -1,0 +1,157 @@
+"""Writing workbooks safely: atomically, and with every cell a value, never a formula.
+
+The plan, results and template workbooks are all built from `SheetSpec`s and written by
+`write_workbook`, which writes to a temporary file beside the target and renames it into
+place, so a crash never leaves half a file where the user expects their results.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from .errors import UsageError
+
+Cell = str | int | float | bool | dt.date | None
+
+# Fill colours by status, shared by the plan and results workbooks.
+STATUS_COLOURS = {
+    "planned": "#DDEBF7",
+    "pending": "#FFF2CC",
+    "created": "#C6EFCE",
+    "updated": "#C6EFCE",
+    "stopped": "#C6EFCE",
+    "failed": "#FFC7CE",
+    "invalid": "#FFC7CE",
+    "unplaceable": "#F8CBAD",
+    "duplicate": "#EDEDED",
+}
+
+
+@dataclass
+class SheetSpec:
+    """One worksheet: a header row and data rows, written as plain values.
+
+    `status_column` names a column whose value colours the row's status cell.
+    `finish` is called with the workbook and worksheet after the rows (charts, notes).
+    """
+
+    name: str
+    headers: Sequence[str]
+    rows: Iterable[Sequence[Cell]]
+    widths: dict[str, float] = field(default_factory=dict)
+    status_column: str | None = None
+    autofilter: bool = True
+    finish: Callable[[Workbook, Worksheet, int], None] | None = None
+
+
+def write_workbook(path: str | os.PathLike[str], sheets: Sequence[SheetSpec]) -> Path:
+    """Write `sheets` to `path` atomically. Returns the path written."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"{target}: folder {folder} does not exist")
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write here: {exc.strerror or exc}") from None
+    os.close(fd)
+    try:
+        book = xlsxwriter.Workbook(
+            tmp_name,
+            {
+                "constant_memory": True,
+                # Text like "=HYPERLINK(...)" or "+44 20..." must stay text: never
+                # let xlsxwriter turn strings into formulas, numbers or URLs.
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+        _fill(book, sheets)
+        book.close()
+        with open(tmp_name, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, target)
+        _fsync_dir(folder)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise UsageError(f"{target}: could not write workbook: {exc.strerror or exc}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    return target
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename is only durable once the directory entry is on disk.
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fill(book: Workbook, sheets: Sequence[SheetSpec]) -> None:
+    header_fmt = book.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF"})
+    status_fmts = {k: book.add_format({"bg_color": v}) for k, v in STATUS_COLOURS.items()}
+    for spec in sheets:
+        ws = book.add_worksheet(spec.name[:31])
+        headers = list(spec.headers)
+        status_idx = headers.index(spec.status_column) if spec.status_column in headers else -1
+        for col, name in enumerate(headers):
+            width = spec.widths.get(name, max(10.0, min(40.0, len(name) + 4.0)))
+            ws.set_column(col, col, width)
+        ws.freeze_panes(1, 0)
+        for col, name in enumerate(headers):
+            ws.write_string(0, col, name, header_fmt)
+        last = 0
+        write_string, write_number = ws.write_string, ws.write_number
+        for r, values in enumerate(spec.rows, start=1):
+            last = r
+            for c, v in enumerate(values):
+                if v is None or v == "":
+                    continue
+                if isinstance(v, str):
+                    fmt = status_fmts.get(v) if c == status_idx else None
+                    write_string(r, c, v, fmt) if fmt else write_string(r, c, v)
+                elif isinstance(v, bool):
+                    ws.write_boolean(r, c, v)
+                elif isinstance(v, int | float):
+                    write_number(r, c, v)
+                elif isinstance(v, dt.date):
+                    # ISO text, not an Excel date: the same in every locale and reader.
+                    write_string(r, c, v.isoformat())
+                else:
+                    write_string(r, c, str(v))
+        if spec.autofilter and headers:
+            ws.autofilter(0, 0, max(last, 1), len(headers) - 1)
+        if spec.finish is not None:
+            spec.finish(book, ws, last)
+
+
+def cell_text(value: Any) -> str:
+    """A cell value as the text a person sees, for values read back from a workbook."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
