@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check leadbatch tests bench
+	$(BIN)/ruff check leadbatch tests bench scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy leadbatch
@@ -24,9 +24,10 @@ test: $(STAMP) lint
 	$(BIN)/pytest -q -m "not slow"
 
 demo: $(STAMP)
-	$(BIN)/python -m leadbatch.demo
+	$(BIN)/python scripts/demo.py
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 reliability: $(STAMP)

@@ -8,13 +8,21 @@ be done. User mistakes become one clear line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from . import __version__
-from .errors import LeadbatchError
+from .config import PlanSettings, load_api_settings, load_plan_settings
+from .errors import LeadbatchError, UsageError
+from .models import Assistant, RowStatus
+
+if TYPE_CHECKING:
+    from .planner import Plan
 
 EXIT_OK, EXIT_ROWS, EXIT_FATAL = 0, 1, 2
 
@@ -37,17 +45,538 @@ def cli() -> None:
 
 # --- reader commands: validate, template (issue 2) ---------------------------------------
 
+
+@cli.command()
+@click.argument("leads", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def validate(leads: Path, as_json: bool) -> int:
+    """Check a lead sheet row by row (no API call).
+
+    Prints one line per problem (FILE: row N, column C: what is wrong) and a summary.
+    Exit 0 if every row is valid, 1 if some rows are invalid or duplicate.
+    """
+    import json
+
+    from .reader import read_leads
+
+    sheet = read_leads(leads)
+    problems = sheet.problems()
+    counts = {
+        "rows": len(sheet.rows),
+        "valid": len(sheet.valid_rows),
+        "invalid": len(sheet.invalid_rows),
+        "duplicates": len(sheet.duplicate_rows),
+    }
+    if as_json:
+        report = {
+            "file": str(leads),
+            **counts,
+            "columns": sheet.fields,
+            "problems": [
+                {"row": p.row, "column": p.column, "message": p.message} for p in problems
+            ],
+        }
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        for p in problems:
+            click.echo(f"{leads}: {p}")
+        mapped = ", ".join(f"{h} -> {f}" for h, f in sheet.fields.items() if f != "custom")
+        custom = ", ".join(h for h, f in sheet.fields.items() if f == "custom")
+        click.echo(f"{leads}: columns: {mapped}" + (f"; custom fields: {custom}" if custom else ""))
+        click.echo(
+            f"{leads}: {counts['rows']} rows read: {counts['valid']} valid, "
+            f"{counts['invalid']} invalid, {counts['duplicates']} duplicate"
+        )
+    return EXIT_OK if counts["valid"] == counts["rows"] else EXIT_ROWS
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The template workbook to write (.xlsx).")
+def template(output: Path) -> int:
+    """Write a fresh input template (Leads sheet with an example row, Instructions sheet)."""
+    from .template import write_template
+
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"-o {output}: the template is an Excel workbook: use a name ending in .xlsx")
+    if output.is_dir():
+        raise UsageError(f"-o {output} is a folder: give a file name ending in .xlsx")
+    written = write_template(output)
+    click.echo(f"Template written to {written}: fill in the Leads sheet, then run "
+               f"`leadbatch validate {written}`.")
+    return EXIT_OK
+
 # --- API commands: assistants, sandbox (issue 3) -----------------------------------------
 
+
+@cli.command("assistants")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the JSON list that `--assistants FILE` reads (save it with > FILE).")
+@click.option("--search", default="", metavar="TEXT",
+              help="Only assistants whose name or email contains TEXT.")
+def assistants_command(as_json: bool, search: str) -> int:
+    """List every assistant (all pages) with its daily email limit and default sequence."""
+    from .assistants import dump_assistants_json
+    from .client import fetch_assistants
+
+    found = fetch_assistants(load_api_settings(), search=search)
+    if as_json:
+        click.echo(dump_assistants_json(found), nl=False)
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(found)} assistant{'' if len(found) == 1 else 's'}")
+    for column in ("id", "name", "email", "perDayEmailLimit", "defaultScheduleId"):
+        table.add_column(column, no_wrap=column == "email",
+                         justify="right" if column != "name" and column != "email" else "left")
+    for a in found:
+        table.add_row(*(str(v) if v is not None else "" for v in (
+            a.id, a.name, a.email, a.per_day_email_limit, a.default_schedule_id)))
+    Console(width=max(100, Console().width)).print(table)
+    return EXIT_OK
+
+
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--assistants", "assistants_file", metavar="FILE",
+              help="Serve these assistants (JSON, CSV or XLSX) instead of the seed's two.")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="A leadbatch.toml whose [[sequences]] the sandbox knows (unknown ones get 400).")
+@click.option("--latency", type=click.FloatRange(min=0), default=0.0, metavar="SECONDS",
+              help="Delay added to every answer.")
+@click.option("--rate-limit", type=click.FloatRange(0, 1), default=0.0, metavar="SHARE",
+              help="Share of API calls answered 429 (e.g. 0.1).")
+@click.option("--retry-after", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              metavar="SECONDS", help="Retry-After of those 429 answers.")
+@click.option("--server-errors", type=click.FloatRange(0, 1), default=0.0, metavar="SHARE",
+              help="Share of API calls answered 500/502/503.")
+@click.option("--drop", type=click.FloatRange(0, 1), default=0.0, metavar="SHARE",
+              help="Share of API calls whose connection is closed after the work, with no answer.")
+@click.option("--token-lifetime", type=click.IntRange(min=1), default=3600, show_default=True,
+              metavar="SECONDS", help="expires_in of the tokens issued.")
+@click.option("--token-errors", type=click.FloatRange(0, 1), default=0.0, metavar="SHARE",
+              help="Share of token requests answered 500.")
+@click.option("--reject-email", multiple=True, metavar="EMAIL",
+              help="Answer 400 for this email, or for a whole @domain (repeatable).")
+@click.option("--seed", type=int, help="Random seed: the same seed gives the same faults.")
+def sandbox(port: int, assistants_file: str | None, config: Path | None, latency: float,
+            rate_limit: float, retry_after: float, server_errors: float, drop: float,
+            token_lifetime: int, token_errors: float, reject_email: tuple[str, ...],
+            seed: int | None) -> int:
+    """Serve a local 7Targets-compatible API on 127.0.0.1 to rehearse with (Ctrl-C stops it).
+
+    Prints the LEADBATCH_* lines that point leadbatch at it (sandbox credentials, no
+    real ones), then serves until Ctrl-C or SIGTERM.
+    """
+    from .assistants import load_assistants
+    from .sandbox import Faults, SandboxServer, serve_forever
+
+    faults = Faults(latency=latency, rate_limit=rate_limit, retry_after=retry_after,
+                    server_error=server_errors, drop=drop, token_lifetime=token_lifetime,
+                    token_error=token_errors, reject_emails=reject_email, seed=seed)
+    sequences = load_plan_settings(config).sequences if config is not None else ()
+    assistants = load_assistants(assistants_file) if assistants_file else None
+    serve_forever(SandboxServer(port=port, faults=faults, assistants=assistants,
+                                sequences=sequences))
+    return EXIT_OK
+
 # --- planner commands: plan (issue 4) ----------------------------------------------------
+
+
+def _iso_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"--{param.name}: {value!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def _headroom(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        share = float(text.removesuffix("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        raise UsageError(f"--headroom: {value!r} is not a share (use 0.1 or 10%)") from None
+    return share
+
+
+def planning_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The planning options shared by `plan` and `run` (DESIGN.md "Command line")."""
+    options = [
+        click.option("--start", callback=_iso_date, metavar="DATE",
+                     help="First sending day, YYYY-MM-DD (default: today in --timezone)."),
+        click.option("--end", callback=_iso_date, metavar="DATE",
+                     help="Spread leads evenly over the sending days up to this day."),
+        click.option("--days", metavar="mon,tue,...",
+                     help="Sending weekdays (default: mon,tue,wed,thu,fri)."),
+        click.option("--holidays", metavar="CC",
+                     help="Skip this country's public holidays: US, GB, IN, DE, US-CA..."),
+        click.option("--timezone", metavar="TZ", help="IANA time zone of 'today' (default UTC)."),
+        click.option("--assistants", "assistants_file", metavar="FILE",
+                     type=click.Path(dir_okay=False),
+                     help="Assistants from a JSON/CSV/XLSX file instead of the API."),
+        click.option("--max-per-day", type=click.IntRange(min=1), metavar="N",
+                     help="Cap on emails per assistant per day (lowers perDayEmailLimit)."),
+        click.option("--headroom", callback=_headroom, metavar="SHARE",
+                     help="Share of each daily limit to keep free, e.g. 10% (default 0)."),
+        click.option("--mode", type=click.Choice(["release", "sequence"]),
+                     help="release: create each lead on its day; sequence: send all now, "
+                     "start delays from [[sequences]]."),
+        click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+                     metavar="FILE", help="Planning settings (default: ./leadbatch.toml)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def plan_settings_from(
+    *,
+    config: Path | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    days: str | None,
+    holidays: str | None,
+    timezone: str | None,
+    max_per_day: int | None,
+    headroom: float | None,
+    mode: str | None,
+) -> PlanSettings:
+    """PlanSettings from leadbatch.toml and the planning options (flags win)."""
+    if start is not None and end is not None and end < start:
+        raise UsageError(f"--end {end} is before --start {start}")
+    return load_plan_settings(
+        config,
+        start=start,
+        end=end,
+        days=tuple(days.split(",")) if days is not None else None,
+        holidays=holidays,
+        timezone=timezone,
+        max_per_day=max_per_day,
+        headroom=headroom,
+        mode=mode,
+    )
+
+
+def clock_of(ctx: click.Context) -> Callable[[], dt.datetime]:
+    """The clock for "today": the context's {"clock": f} if a caller gave one, else UTC now."""
+    clock = (ctx.obj or {}).get("clock") if isinstance(ctx.obj, dict) else None
+    return clock if callable(clock) else lambda: dt.datetime.now(dt.UTC)
+
+
+def assistants_for(path: str | None) -> list[Assistant]:
+    """Assistants from --assistants FILE, else from the API (read only)."""
+    if path is not None:
+        from .assistants import load_assistants
+
+        found = load_assistants(path)
+    else:
+        from .client import fetch_assistants
+
+        found = fetch_assistants(load_api_settings())
+    if not found:
+        where = path or "the API"
+        raise UsageError(f"no assistants in {where}: nothing can be planned")
+    return found
+
+
+@cli.command()
+@click.argument("leads", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The plan workbook to write (.xlsx).")
+@planning_options
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    /,
+    leads: Path,
+    output: Path,
+    assistants_file: str | None,
+    config: Path | None,
+    **flags: Any,
+) -> int:
+    """Dry run: plan a send day, assistant and sequence for every lead; sends nothing.
+
+    Writes PLAN.xlsx (sheets Plan, Summary, Load). Exit 0 if every row is planned,
+    1 if some rows are invalid, duplicate or unplaceable.
+    """
+    from .calendar import SendingCalendar
+    from .planner import plan_leads
+    from .reader import read_leads
+    from .workbooks import write_plan_workbook
+
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"-o {output}: the plan is an Excel workbook: use a name ending in .xlsx")
+    if output.resolve() == leads.resolve():
+        raise UsageError(f"-o {output} is the input file: choose another name")
+    settings = plan_settings_from(config=config, **flags)
+    calendar = SendingCalendar.from_settings(settings)
+    today = calendar.today(clock_of(ctx))
+    if settings.start is not None and settings.start < today:
+        raise UsageError(
+            f"start {settings.start} is in the past (today is {today} in {settings.timezone})"
+        )
+    sheet = read_leads(leads, today=today)
+    assistants = assistants_for(assistants_file)
+    result = plan_leads(sheet.rows, assistants, settings, today=today)
+    written = write_plan_workbook(output, result, sheet)
+    _print_plan(result, leads, written)
+    counts = result.counts()
+    return EXIT_OK if counts[RowStatus.PLANNED] == len(result.rows) else EXIT_ROWS
+
+
+def _print_plan(result: Plan, leads: Path, written: Path) -> None:
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=False)
+    s = result.settings
+    console.print(
+        f"Plan for {leads.name}: {len(result.rows)} rows, start {result.start}"
+        + (f", end {result.end}" if result.end else "")
+        + f", {s.mode} mode, days {','.join(s.days)}"
+        + (f", holidays {s.holidays}" if s.holidays else ""),
+        soft_wrap=True,
+    )
+    table = _summary_table(result)
+    if table is not None:
+        console.print("Emails per day, followups included, against the daily limit:")
+        console.print(table)
+    counts = result.counts()
+    console.print(
+        " · ".join(f"{st.value} {counts[st]}" for st in (
+            RowStatus.PLANNED, RowStatus.UNPLACEABLE, RowStatus.INVALID, RowStatus.DUPLICATE)),
+        soft_wrap=True,
+    )
+    problems = [r for r in result.rows if r.status is not RowStatus.PLANNED]
+    for r in problems[:_SHOWN_PROBLEMS]:
+        console.print(f"  row {r.row}: {r.status.value}: {r.error}", markup=False, soft_wrap=True)
+    if len(problems) > _SHOWN_PROBLEMS:
+        console.print(f"  ... and {len(problems) - _SHOWN_PROBLEMS} more (see the Plan sheet)")
+    console.print(f"Plan written to {written} (nothing was sent).", markup=False, soft_wrap=True)
+
+
+_SHOWN_PROBLEMS = 10
+_SHOWN_DAYS = (10, 3)  # a long plan shows its first and last days around a gap
+
+
+def _summary_table(result: Plan) -> Any:
+    from rich.table import Table
+
+    per_day: dict[dt.date, list[tuple[str, int, int]]] = {}
+    for day, email, emails, limit in result.summary():
+        per_day.setdefault(day, []).append((email, emails, limit))
+    if not per_day:
+        return None
+    new: dict[dt.date, int] = {}
+    for (_, day), n in result.new_leads.items():
+        new[day] = new.get(day, 0) + n
+    emails_ = sorted(result.limits)
+    wide = len(emails_) <= 4
+    table = Table()
+    table.add_column("day")
+    table.add_column("new leads", justify="right")
+    if wide:
+        for e in emails_:
+            table.add_column(e, justify="right")
+    else:
+        table.add_column("emails / limit", justify="right")
+        table.add_column("fullest assistant")
+    days = sorted(per_day)
+    head, tail = _SHOWN_DAYS
+    shown: list[dt.date | None] = list(days)
+    if len(days) > head + tail + 1:
+        shown = [*days[:head], None, *days[-tail:]]
+    for shown_day in shown:
+        if shown_day is None:
+            table.add_row(f"... {len(days) - head - tail} more days", *[""] * (len(table.columns) - 1))
+            continue
+        day, cells = shown_day, per_day[shown_day]
+        if wide:
+            loads = [f"{n}/{lim}" for _, n, lim in cells]
+        else:
+            total, cap = sum(n for _, n, _ in cells), sum(lim for _, _, lim in cells)
+            e, n, lim = max(cells, key=lambda c: (c[1] / c[2] if c[2] else 1.0, c[0]))
+            loads = [f"{total}/{cap}", f"{e} {n}/{lim}"]
+        table.add_row(day.isoformat(), str(new.get(day, 0)), *loads)
+    return table
+
 
 # --- executor commands: run, retry (issue 5) ---------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> Any:
-    """Entry point: one line and exit 2 for every user mistake, never a traceback."""
+def sending_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The sending options shared by `run` and `retry`."""
+    options = [
+        click.option("--through", callback=_iso_date, metavar="DATE",
+                     help="Send the rows planned on or before this day (default: today)."),
+        click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
+                     metavar="N", help="Requests in flight at once."),
+        click.option("--rate", type=click.FloatRange(min=0, min_open=True), metavar="R",
+                     help="At most R requests per second (default: no cap)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@click.argument("source", metavar="LEADS_OR_PLAN", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The results workbook to write (.xlsx); its journal sits beside it.")
+@planning_options
+@sending_options
+def run(source: Path, output: Path, assistants_file: str | None, config: Path | None,
+        through: dt.date | None, concurrency: int, rate: float | None, **flags: Any) -> int:
+    """Send the leads that are due; later ones are recorded as pending.
+
+    LEADS_OR_PLAN is an input sheet (planned now, with the planning options) or a plan
+    workbook from `leadbatch plan` (sent as planned). Run the same command again, on the
+    same day or a later one: rows that succeeded are never sent again; rows now due are.
+    Exit 0 if every row succeeded or is pending for a later day, 1 if some rows are
+    invalid, duplicate, unplaceable or failed, or were left unsent, 2 if nothing could be
+    done (credentials rejected included).
+    """
+    from .jobs import run_job
+
+    api = load_api_settings()
+    settings = plan_settings_from(config=config, **flags)
+    with _SendDisplay() as display:
+        result = run_job(source, output, api=api, settings=settings,
+                         assistants=lambda: assistants_for(assistants_file),
+                         sending=display.sending(through, concurrency, rate))
+    return _print_results(result)
+
+
+@cli.command()
+@click.argument("results", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the updated results here instead of rewriting RESULTS in place.")
+@sending_options
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="leadbatch.toml whose time zone says what 'today' is (default: ./leadbatch.toml).")
+def retry(results: Path, output: Path | None, through: dt.date | None, concurrency: int,
+          rate: float | None, config: Path | None) -> int:
+    """Re-send the rows of RESULTS whose status is failed (with any cells you fixed) and
+    the pending rows now due. Rows that succeeded (a status of created, updated, stopped,
+    or a leadId) are never sent again. Exit 0 if they all succeeded now, 1 if not."""
+    from .jobs import retry_job
+
+    api = load_api_settings()
+    timezone = load_plan_settings(config).timezone
+    with _SendDisplay() as display:
+        result = retry_job(results, output, api=api, timezone=timezone,
+                           sending=display.sending(through, concurrency, rate))
+    return _print_results(result)
+
+
+class _SendDisplay:
+    """A progress bar on a terminal, a plain line every few seconds otherwise (stderr)."""
+
+    PLAIN_EVERY = 10.0
+
+    def __init__(self) -> None:
+        import time
+
+        from rich.console import Console
+
+        self.console = Console(stderr=True, highlight=False)
+        self._clock = time.monotonic
+        self._bar: Any = None
+        self._task: Any = None
+        self._last = -self.PLAIN_EVERY
+
+    def __enter__(self) -> _SendDisplay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def sending(self, through: dt.date | None, concurrency: int, rate: float | None) -> Any:
+        from .jobs import Sending
+
+        return Sending(through, concurrency, rate, progress=self.update, handle_sigint=True,
+                       on_stopping=self.stopping)
+
+    def stopping(self) -> None:
+        self.console.print("leadbatch: stopping: finishing the requests in flight, then "
+                           "writing the results (Ctrl-C again to stop at once)")
+
+    def update(self, p: Any) -> None:
+        if p.total == 0:
+            return
+        if self.console.is_terminal:
+            self._bar_update(p)
+        elif p.done in (0, p.total) or self._clock() - self._last >= self.PLAIN_EVERY:
+            self._last = self._clock()
+            left = f", about {p.eta:.0f}s left" if p.eta is not None and p.done else ""
+            self.console.print(f"sent {p.done}/{p.total} rows, {p.failed} failed, "
+                               f"{p.rate:.1f} rows/s{left}")
+
+    def _bar_update(self, p: Any) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        if self._bar is None:
+            self._bar = Progress(
+                TextColumn("sending"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[failed]} failed · {task.fields[rate]} rows/s"),
+                TimeRemainingColumn(), console=self.console, transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("send", total=p.total, failed=0, rate="0.0")
+        self._bar.update(self._task, completed=p.done, failed=p.failed, rate=f"{p.rate:.1f}")
+
+
+def _print_results(result: Any) -> int:
+    """Counts by status, the rows that need attention, the workbook, the next command."""
+    from rich.console import Console
+
+    report, path = result.report, result.workbook
+    out = Console(highlight=False, soft_wrap=True)
+    if result.planned_on is not None:
+        out.print(f"(planned as on {result.planned_on}, the day of this results workbook's "
+                  "first run, so the plan is unchanged)", markup=False)
+    counts = report.counts()
+    order = ["created", "updated", "stopped", "failed", "pending", "invalid", "duplicate",
+             "unplaceable"]
+    shown = " · ".join(f"{s} {counts[RowStatus(s)]}" for s in order if counts[RowStatus(s)])
+    out.print(f"Sent {report.sent} rows (through {result.through}): {shown or 'no rows'}",
+              markup=False)
+    attention = [r for r in report.rows if r.outcome.status is RowStatus.FAILED]
+    for r in attention[:_SHOWN_PROBLEMS]:
+        out.print(f"  row {r.row}: failed: {r.outcome.error}", markup=False)
+    if len(attention) > _SHOWN_PROBLEMS:
+        out.print(f"  ... and {len(attention) - _SHOWN_PROBLEMS} more (see the Results sheet)")
+    out.print(f"Results written to {path}", markup=False)
+    if report.auth_error is not None:
+        raise report.auth_error  # one line on stderr, exit 2; the results are written
+    if report.due_unsent:
+        out.print(f"{report.due_unsent} due rows were not sent: run the same command again "
+                  "to send them.", markup=False)
+    if attention:
+        out.print(f"Next: fix the failed rows in {path} if needed, then run: "
+                  f"leadbatch retry {path}", markup=False)
+    return int(report.exit_code)
+
+
+def main(argv: list[str] | None = None, *, obj: dict[str, Any] | None = None) -> Any:
+    """Entry point: one line and exit 2 for every user mistake, never a traceback.
+
+    `obj` becomes the click context's `obj`: in-process callers pass {"clock": f} to fix
+    what "today" is (f returns an aware datetime), as tests do.
+    """
     try:
-        code = cli.main(args=argv, prog_name="leadbatch", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="leadbatch", standalone_mode=False, obj=obj)
     except click.UsageError as exc:
         if type(exc).__name__ == "NoArgsIsHelpError" and exc.ctx is not None:
             click.echo(exc.ctx.get_help())  # `leadbatch` alone: show the help, as click does

@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import UsageError
 
@@ -104,6 +112,12 @@ class SequenceSpec(BaseModel):
             raise ValueError("steps must be non-negative day offsets in increasing order")
         return v
 
+    @model_validator(mode="after")
+    def _named(self) -> SequenceSpec:
+        if self.name is None and self.id is None:
+            raise ValueError("a sequence needs a name or an id (as set up in 7Targets)")
+        return self
+
     @property
     def delay(self) -> int:
         return self.steps[0]
@@ -142,6 +156,34 @@ class PlanSettings(BaseModel):
             raise ValueError(f"sending days must be among {','.join(WEEKDAYS)}")
         return tuple(d for d in WEEKDAYS if d in days)
 
+    @model_validator(mode="after")
+    def _consistent(self) -> PlanSettings:
+        # Checked here, not in the planner, so a bad leadbatch.toml fails before any work.
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        labels = [s.label for s in self.sequences]
+        twice = sorted({x for x in labels if labels.count(x) > 1})
+        if twice:
+            raise ValueError(f"sequence {twice[0]!r} is listed twice in [[sequences]]")
+        names = {s.name for s in self.sequences if s.name is not None}
+        unknown = [r for r in self.rotation if r not in names]
+        if unknown:
+            raise ValueError(
+                f"rotation: sequence {unknown[0]!r} is not one of the [[sequences]] "
+                "(names are case sensitive)"
+            )
+        if self.mode == "sequence":
+            if not self.sequences:
+                raise ValueError(
+                    "mode = sequence needs [[sequences]] whose first step is the start delay"
+                )
+            if self.rotation:
+                raise ValueError(
+                    "rotation is for release mode; in sequence mode, sequences with the "
+                    "same start delay take turns"
+                )
+        return self
+
 
 def load_plan_settings(config: Path | None, **flags: Any) -> PlanSettings:
     """Settings from a TOML file (if given, or `leadbatch.toml` in the working folder),
@@ -163,5 +205,10 @@ def load_plan_settings(config: Path | None, **flags: Any) -> PlanSettings:
         return PlanSettings.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise UsageError(f"{path if data else 'settings'}: {where}: {first['msg']}") from None
+        msg = first["msg"].removeprefix("Value error, ")
+        loc = [str(p) for p in first["loc"]]
+        # Blame what the user actually wrote: the flag if it came from one, else the file.
+        if loc and flags.get(loc[0]) is not None:
+            raise UsageError(f"--{loc[0].replace('_', '-')}: {msg}") from None
+        origin = str(path) if path.is_file() else "settings"
+        raise UsageError(f"{origin}: {'.'.join(loc) + ': ' if loc else ''}{msg}") from None

@@ -55,8 +55,17 @@ class SheetSpec:
     finish: Callable[[Workbook, Worksheet, int], None] | None = None
 
 
-def write_workbook(path: str | os.PathLike[str], sheets: Sequence[SheetSpec]) -> Path:
-    """Write `sheets` to `path` atomically. Returns the path written."""
+def write_workbook(
+    path: str | os.PathLike[str],
+    sheets: Sequence[SheetSpec],
+    *,
+    properties: dict[str, Any] | None = None,
+) -> Path:
+    """Write `sheets` to `path` atomically. Returns the path written.
+
+    `properties` are xlsxwriter document properties; a fixed `created` datetime makes
+    the file byte-for-byte reproducible (xlsxwriter stamps the current time otherwise).
+    """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
@@ -78,6 +87,8 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[SheetSpec]) ->
                 "strings_to_urls": False,
             },
         )
+        if properties:
+            book.set_properties(properties)
         _fill(book, sheets)
         book.close()
         with open(tmp_name, "rb") as fh:

@@ -1,0 +1,95 @@
+"""Profiles of the hot paths: py-spy samples a child process from outside.
+
+py-spy (a bench-only dependency) records raw collapsed stacks with no code in the
+profiled process; they are folded here into the two lists worth reading: where the time
+is spent in a function itself ("self"), and what it is spent under ("total").
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .harness import ROOT
+
+_LINE = re.compile(r":\d+\)$")
+# Frames every stack shares, which say nothing about where the time goes.
+_BORING = ("<frozen runpy>", "asyncio/base_events.py", "asyncio/runners.py", "asyncio/events.py")
+
+
+@dataclass
+class Profile:
+    samples: int
+    self_time: list[tuple[float, str]]  # (share of samples, function)
+    total_time: list[tuple[float, str]]
+
+
+def py_spy() -> str | None:
+    found = shutil.which("py-spy", path=str(Path(ROOT, ".venv", "bin"))) or shutil.which("py-spy")
+    return found
+
+
+def record(argv: Sequence[str], out: Path, *, env: dict[str, str] | None = None) -> Profile | None:
+    """Run `argv` under py-spy; None if py-spy is missing or may not attach."""
+    spy = py_spy()
+    if spy is None:
+        return None
+    raw = out.with_suffix(".txt")
+    proc = subprocess.run(
+        [spy, "record", "--format", "raw", "--rate", "250", "--output", str(raw), "--", *argv],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=1800,
+    )
+    out.with_suffix(".log").write_bytes(proc.stdout + proc.stderr)
+    if proc.returncode != 0 or not raw.is_file():
+        return None
+    return fold(raw.read_text().splitlines())
+
+
+def fold(lines: Sequence[str], top: int = 18) -> Profile:
+    own: Counter[str] = Counter()
+    under: Counter[str] = Counter()
+    total = 0
+    for line in lines:
+        stack, _, count = line.rstrip().rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [_LINE.sub(")", f.strip()) for f in stack.split(";") if f.strip()]
+        if not frames:
+            continue
+        own[frames[-1]] += n
+        for frame in set(frames):
+            under[frame] += n
+    if total == 0:
+        return Profile(0, [], [])
+    interesting = [
+        (v / total, k)
+        for k, v in under.most_common()
+        if not any(b in k for b in _BORING) and "(bench/" not in k and v / total < 0.995
+    ]
+    return Profile(
+        total,
+        [(v / total, k) for k, v in own.most_common(top)],
+        interesting[:top],
+    )
+
+
+def render(title: str, profile: Profile | None) -> list[str]:
+    if profile is None:
+        return [f"*{title}: no profile (py-spy missing or not allowed to attach).*", ""]
+    lines = [f"**{title}** ({profile.samples} samples at 250 Hz)", "", "```"]
+    lines.append("self  (time in the function itself)")
+    lines += [f"  {100 * s:5.1f}%  {name}" for s, name in profile.self_time]
+    lines.append("total (time in the function and what it calls)")
+    lines += [f"  {100 * s:5.1f}%  {name}" for s, name in profile.total_time]
+    lines += ["```", ""]
+    return lines

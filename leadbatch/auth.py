@@ -1,0 +1,211 @@
+"""OAuth2 client credentials for the 7Targets API, as an `httpx.Auth` flow.
+
+The flow asks the token endpoint (AWS Cognito) for a token with HTTP Basic credentials,
+reuses it until shortly before it expires, and on a 401 from the API fetches a new one
+and re-sends the request once. In async use, concurrent requests share one refresh: the
+token request is made under a lock, and whoever waited on it re-checks before asking
+again. The flow is a generator, so tests can drive it without a network.
+
+Errors from the token endpoint are raised as leadbatch errors: rejected credentials are
+an `AuthError` naming the variables to check; a 5xx is a `ServerError` and a 429 is
+`RateLimited`, which the client's retry policy retries like any other transient error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import threading
+import time
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from .config import ApiSettings
+from .errors import AuthError, RateLimited, ServerError
+from .retry import parse_retry_after, response_now
+
+USER_HEADER = "7ts-user-identifier"
+SCOPE = "leads/post"
+CREDENTIALS_HINT = "check LEADBATCH_CLIENT_ID and LEADBATCH_CLIENT_SECRET"
+
+
+class _TokenAnswer(BaseModel):
+    access_token: str
+    expires_in: float = 3600.0
+    token_type: str = "Bearer"
+
+
+class ClientCredentialsAuth(httpx.Auth):
+    """Adds `Authorization: Bearer` and `7ts-user-identifier` to every API request.
+
+    `clock` is a monotonic clock in seconds; the token is refreshed when less than
+    a tenth of its lifetime (at most a minute) is left.
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: SecretStr,
+        user_identifier: str,
+        token_url: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._basic = "Basic " + base64.b64encode(
+            f"{client_id}:{client_secret.get_secret_value()}".encode()
+        ).decode("ascii")
+        self._user = user_identifier
+        self.token_url = token_url
+        self._clock = clock
+        self._token: str | None = None
+        self._refresh_at = 0.0
+        self._asked_at = 0.0
+        self._async_lock = asyncio.Lock()
+        self._sync_lock = threading.Lock()
+        self.token_requests = 0  # how many token requests this flow has made
+
+    @classmethod
+    def from_settings(
+        cls, settings: ApiSettings, *, clock: Callable[[], float] = time.monotonic
+    ) -> ClientCredentialsAuth:
+        return cls(
+            settings.client_id,
+            settings.client_secret,
+            settings.user_identifier,
+            settings.token_url,
+            clock=clock,
+        )
+
+    def __repr__(self) -> str:  # never show the Basic header or the token
+        return f"ClientCredentialsAuth(token_url={self.token_url!r})"
+
+    # --- the pieces both flows share -----------------------------------------------------
+
+    def needs_token(self) -> bool:
+        return self._token is None or self._clock() >= self._refresh_at
+
+    def token_request(self) -> httpx.Request:
+        """The token request the seed documents: Basic credentials, form body."""
+        self.token_requests += 1
+        self._asked_at = self._clock()  # lifetime counts from the asking, to be safe
+        return httpx.Request(
+            "POST",
+            self.token_url,
+            headers={"Authorization": self._basic, "Accept": "application/json"},
+            data={"grant_type": "client_credentials", "scope": SCOPE},
+        )
+
+    def accept_token(self, response: httpx.Response) -> None:
+        """Store the token from the endpoint's answer, or raise the matching error."""
+        if response.status_code == 200:
+            try:
+                answer = _TokenAnswer.model_validate_json(response.content)
+            except ValidationError:
+                raise AuthError(
+                    f"the token endpoint at {self.token_url} answered without an access token: "
+                    "check LEADBATCH_TOKEN_URL",
+                    status=200,
+                ) from None
+            lifetime = max(0.0, answer.expires_in)
+            self._token = answer.access_token
+            self._refresh_at = self._asked_at + lifetime - min(60.0, lifetime / 10)
+            return
+        raise token_error(response, self.token_url)
+
+    def authorize(self, request: httpx.Request) -> str | None:
+        """Put the current token and the user identifier on `request`; return the token."""
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        request.headers[USER_HEADER] = self._user
+        return self._token
+
+    def stale(self, used: str | None) -> bool:
+        """After a 401: is the token that failed still the current one (so refresh)?"""
+        return self._token == used or self.needs_token()
+
+    # --- the flows -------------------------------------------------------------------------
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        with self._sync_lock:
+            if self.needs_token():
+                token_response = yield self.token_request()
+                token_response.read()
+                self.accept_token(token_response)
+        used = self.authorize(request)
+        response = yield request
+        if response.status_code == 401:
+            with self._sync_lock:
+                if self.stale(used):
+                    token_response = yield self.token_request()
+                    token_response.read()
+                    self.accept_token(token_response)
+            self.authorize(request)
+            yield request
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        # The lock is held across the token request's yield: httpx closes this generator
+        # (releasing it) if that request fails or the caller is cancelled.
+        if self.needs_token():
+            async with self._async_lock:
+                if self.needs_token():  # someone else may have refreshed while we waited
+                    token_response = yield self.token_request()
+                    await token_response.aread()
+                    self.accept_token(token_response)
+        used = self.authorize(request)
+        response = yield request
+        if response.status_code == 401:
+            async with self._async_lock:
+                if self.stale(used):
+                    token_response = yield self.token_request()
+                    await token_response.aread()
+                    self.accept_token(token_response)
+            self.authorize(request)
+            yield request
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        return self.sync_auth_flow(request)
+
+
+def token_error(response: httpx.Response, token_url: str) -> Exception:
+    """The leadbatch error for a token endpoint answer other than 200."""
+    status = response.status_code
+    if status == 429:
+        now = response_now(response.headers.get("Date"), dt.datetime.now(dt.UTC))
+        return RateLimited(
+            "the token endpoint is rate limiting (HTTP 429)",
+            retry_after=parse_retry_after(response.headers.get("Retry-After"), now),
+        )
+    if status >= 500:
+        return ServerError(f"the token endpoint answered HTTP {status}", status=status)
+    code = _error_code(response)
+    if code in ("invalid_client", "unauthorized_client") or status == 401:
+        return AuthError(
+            f"credentials rejected by the token endpoint ({code or status}): {CREDENTIALS_HINT}",
+            status=status,
+        )
+    if code == "invalid_scope":
+        return AuthError(
+            f"the token endpoint refused the scope {SCOPE} (invalid_scope): ask 7Targets "
+            "to enable it for this client id",
+            status=status,
+        )
+    return AuthError(
+        f"the token endpoint at {token_url} refused the request ({code or f'HTTP {status}'}): "
+        "check LEADBATCH_TOKEN_URL",
+        status=status,
+    )
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        body: Any = response.json()
+    except ValueError:
+        return None
+    code = body.get("error") if isinstance(body, dict) else None
+    return code if isinstance(code, str) and code.isprintable() and len(code) < 80 else None
+

@@ -1,0 +1,309 @@
+"""The 7Targets lead API client: four calls, retries, and one edge where errors are mapped.
+
+Everything below this module speaks httpx (and aiohttp, OS errors); everything above it
+sees only `leadbatch.errors`. Whether to retry is decided by the error's type and HTTP
+status, never by its text: 429, 5xx in the policy's `retry_statuses`, and network
+failures are retried with exponential backoff and jitter (or the server's Retry-After);
+a 400 never is, and its server message is kept for the results file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from . import __version__
+from .auth import ClientCredentialsAuth
+from .config import ApiSettings
+from .errors import (
+    ApiError,
+    AuthError,
+    Conflict,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    RequestRejected,
+    ServerError,
+    TerminalApiError,
+    TransientApiError,
+    UsageError,
+)
+from .models import Action, Assistant, LeadResult
+from .retry import RetryPolicy, parse_retry_after, response_now
+from .transport import describe_network_error, is_network_error, make_transport
+
+__all__ = ["LeadsClient", "RetryPolicy", "Sent", "fetch_assistants"]
+
+log = logging.getLogger("leadbatch.client")
+
+CONNECT_TIMEOUT = 10.0
+MAX_PAGES = 10_000  # a server that ignores `page` must not keep us asking forever
+ROUTES: dict[str, tuple[str, str]] = {
+    "create": ("POST", "/leads"),
+    "update": ("PUT", "/leads"),
+    "stop": ("PUT", "/leads/stop/followup"),
+}
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A call that succeeded: the lead as the API returned it."""
+
+    lead: LeadResult
+    http_status: int
+    attempts: int
+
+
+class LeadsClient:
+    """Async client for the 7Targets lead API over one connection pool.
+
+    Use as `async with LeadsClient(settings) as client: await client.create_lead(body)`.
+    Any number of calls may run concurrently; they share the pool and the token.
+    """
+
+    def __init__(
+        self,
+        settings: ApiSettings,
+        *,
+        retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen, so sharing it is safe)
+        timeout: float = 30.0,
+        max_connections: int = 32,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        _check_url("LEADBATCH_API_URL", settings.api_url)
+        _check_url("LEADBATCH_TOKEN_URL", settings.token_url)
+        self.settings = settings
+        self.retry = retry
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng if rng is not None else random.Random()
+        self.auth = ClientCredentialsAuth.from_settings(settings, clock=clock)
+        self._http = httpx.AsyncClient(
+            base_url=settings.api_url,
+            auth=self.auth,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
+            transport=transport or make_transport(max_connections=max_connections),
+            headers={"Accept": "application/json", "User-Agent": f"leadbatch/{__version__}"},
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> LeadsClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # --- the calls ---------------------------------------------------------------------------
+
+    async def send(self, action: Action, body: dict[str, Any]) -> Sent:
+        """create = POST /leads, update = PUT /leads, stop = PUT /leads/stop/followup."""
+        method, path = ROUTES[action]
+        response, attempts = await self._call(method, path, json=body)
+        try:
+            lead = LeadResult.model_validate_json(response.content)
+        except ValidationError:
+            raise ServerError(
+                f"{method} {path}: HTTP {response.status_code} but the answer is not a lead",
+                status=response.status_code,
+                attempts=attempts,
+            ) from None
+        return Sent(lead=lead, http_status=response.status_code, attempts=attempts)
+
+    async def create_lead(self, body: dict[str, Any]) -> Sent:
+        return await self.send("create", body)
+
+    async def update_lead(self, body: dict[str, Any]) -> Sent:
+        return await self.send("update", body)
+
+    async def stop_followup(self, body: dict[str, Any]) -> Sent:
+        return await self.send("stop", body)
+
+    async def assistants(self, search: str = "", page_size: int = 10) -> list[Assistant]:
+        """Every assistant, page after page until one comes back shorter than asked."""
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        found: dict[str, Assistant] = {}
+        for page in range(MAX_PAGES):
+            params = {
+                "searchString": search,
+                "page": page,
+                "size": page_size,
+                "sort": "lastModifiedDate,desc",
+            }
+            response, attempts = await self._call("GET", "/leads/assistant", params=params)
+            items = _assistant_page(response, attempts)
+            for item in items:
+                found.setdefault(item.email, item)  # pages may shift while we read them
+            if len(items) != page_size:
+                break
+        return list(found.values())
+
+    # --- one call, with retries --------------------------------------------------------------
+
+    async def _call(
+        self, method: str, path: str, *, json: Any = None, params: Mapping[str, Any] | None = None
+    ) -> tuple[httpx.Response, int]:
+        started = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            error: ApiError
+            try:
+                response = await self._http.request(method, path, json=json, params=params)
+            except ApiError as exc:  # raised by the auth flow for the token endpoint
+                error = exc
+            except Exception as exc:
+                if not is_network_error(exc):
+                    raise
+                url = self._http.base_url.join(path)
+                error = NetworkError(f"{method} {url}: {describe_network_error(exc)}")
+            else:
+                if response.is_success:
+                    return response, attempt
+                error = error_for_response(response, f"{method} {path}")
+            error.attempts = attempt
+            if not self._retryable(error):
+                raise error
+            wait = self.retry.delay(attempt, self._rng, getattr(error, "retry_after", None))
+            if attempt >= self.retry.max_attempts or (
+                self._clock() - started + wait > self.retry.max_total
+            ):
+                raise _gave_up(error, attempt)
+            log.info(
+                "%s %s: %s; retrying in %.1fs (attempt %d of %d)",
+                method, path, error, wait, attempt + 1, self.retry.max_attempts,
+            )
+            await self._sleep(wait)
+
+    def _retryable(self, error: ApiError) -> bool:
+        return isinstance(error, TransientApiError) and (
+            error.status is None or error.status in self.retry.retry_statuses
+        )
+
+
+def fetch_assistants(
+    settings: ApiSettings, *, search: str = "", page_size: int = 10, **kw: Any
+) -> list[Assistant]:
+    """Every assistant, from plain (non-async) code. `kw` goes to `LeadsClient`."""
+
+    async def fetch() -> list[Assistant]:
+        async with LeadsClient(settings, **kw) as client:
+            return await client.assistants(search, page_size)
+
+    return asyncio.run(fetch())
+
+
+# --- mapping answers to errors --------------------------------------------------------------
+
+
+def error_for_response(response: httpx.Response, what: str) -> ApiError:
+    """The leadbatch error for an HTTP answer that is not a success."""
+    status = response.status_code
+    message = server_message(response)
+    if status in (400, 422):
+        return RequestRejected(message, status=status)
+    if status == 401:
+        return AuthError(
+            f"{what}: the API rejected a fresh access token ({status}: {message}): check that "
+            "LEADBATCH_TOKEN_URL and LEADBATCH_API_URL belong to the same 7Targets service",
+            status=status,
+        )
+    if status == 403:
+        return AuthError(
+            f"{what}: the API refused access ({status}: {message}): check LEADBATCH_USER_IDENTIFIER",
+            status=status,
+        )
+    if status == 404:
+        return NotFound(message, status=status)
+    if status == 409:
+        return Conflict(message, status=status)
+    if status == 429:
+        now = response_now(response.headers.get("Date"), dt.datetime.now(dt.UTC))
+        return RateLimited(
+            f"{what}: rate limited (429: {message})",
+            retry_after=parse_retry_after(response.headers.get("Retry-After"), now),
+        )
+    if status >= 500:
+        return ServerError(f"{what}: server error ({status}: {message})", status=status)
+    return TerminalApiError(f"{what}: unexpected answer ({status}: {message})", status=status)
+
+
+_MESSAGE_KEYS = ("message", "errorMessage", "error_description", "error", "detail", "title")
+
+
+def server_message(response: httpx.Response) -> str:
+    """The server's own words about a failed request, on one line."""
+    try:
+        body: Any = response.json()
+    except ValueError:
+        body = None
+    text = ""
+    if isinstance(body, dict):
+        text = next(
+            (body[k] for k in _MESSAGE_KEYS if isinstance(body.get(k), str) and body[k].strip()),
+            "",
+        )
+    elif body is None and "html" not in response.headers.get("content-type", ""):
+        text = response.text
+    text = re.sub(r"\s+", " ", text).strip()[:500]
+    return text or response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def _gave_up(error: ApiError, attempts: int) -> ApiError:
+    """The last error, saying how many attempts were made when there were several."""
+    if attempts == 1 or not isinstance(error, TransientApiError):
+        return error
+    message = f"{error.message} (gave up after {attempts} attempts)"
+    if isinstance(error, RateLimited):
+        return RateLimited(
+            message, status=error.status, attempts=attempts, retry_after=error.retry_after
+        )
+    return type(error)(message, status=error.status, attempts=attempts)
+
+
+def _assistant_page(response: httpx.Response, attempts: int) -> list[Assistant]:
+    what = "GET /leads/assistant"
+    try:
+        items = response.json()
+    except ValueError:
+        items = None
+    if not isinstance(items, list):
+        raise ServerError(
+            f"{what}: the answer is not a list of assistants", status=response.status_code,
+            attempts=attempts,
+        )
+    try:
+        return [Assistant.model_validate(item) for item in items]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "assistant"
+        raise TerminalApiError(
+            f"{what}: the API returned an assistant this tool cannot use ({field}: {first['msg']})",
+            status=response.status_code,
+            attempts=attempts,
+        ) from None
+
+
+def _check_url(variable: str, url: str) -> None:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UsageError(f"{variable} is not an http(s) URL: {url!r}")

@@ -1,0 +1,234 @@
+"""The `run` and `retry` jobs, as library calls: input -> rows -> journal -> send -> workbook.
+
+`run_job` takes an input sheet (planned here) or a plan workbook (used as it is);
+`retry_job` takes a results workbook. Both open the journal beside the results workbook
+they write, let it and any existing workbook prove which rows already succeeded, send
+what is due through `executor.execute`, and write the results workbook atomically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from .calendar import Clock, today_in, utc_now
+from .config import ApiSettings, PlanSettings
+from .errors import InputFileError, UsageError
+from .executor import Mode, Progress, Report, Scope, execute
+from .journal import Journal, journal_path, row_key
+from .models import Assistant, PlanRow, RowStatus
+from .results import ReadBack, ResultRow, read_back, unsent, write_results_workbook
+
+PLANNED_ON = "planned_on"  # journal meta: the day an input sheet was first planned
+
+
+@dataclass
+class Sending:
+    """How to send: `through` (default today), concurrency, requests-per-second cap, and
+    the hooks a CLI needs (progress, a stop event, a note when Ctrl-C is first pressed)."""
+
+    through: dt.date | None = None
+    concurrency: int = 8
+    rate: float | None = None
+    progress: Callable[[Progress], None] | None = None
+    stop: threading.Event | None = None
+    handle_sigint: bool = False  # first Ctrl-C: stop taking rows; second: abandon in-flight
+    on_stopping: Callable[[], None] | None = None
+
+
+@dataclass
+class JobResult:
+    report: Report
+    workbook: Path
+    through: dt.date
+    planned_on: dt.date | None = None  # an input sheet planned as on an earlier run's day
+
+
+def workbook_kind(path: Path) -> Literal["plan", "results"] | None:
+    """'plan' / 'results' for leadbatch's own workbooks, None for anything else."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
+        return None
+    try:
+        with CalamineWorkbook.from_path(str(path)) as book:
+            names = book.sheet_names
+    except (CalamineError, OSError, ValueError):
+        return None
+    return "results" if "Results" in names else "plan" if "Plan" in names else None
+
+
+def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSettings,
+            assistants: Callable[[], Sequence[Assistant]], sending: Sending,
+            clock: Clock = utc_now) -> JobResult:
+    """`leadbatch run`: plan `source` (or take its plan) and send what is due."""
+    _check_output(output, source)
+    today = today_in(settings.timezone, clock)
+    with Journal.for_results(output) as journal:
+        prior = _prior(output)
+        planned_on: dt.date | None = None
+        if workbook_kind(source) is not None:
+            book = read_back(source)
+            rows, headers = book.rows, book.headers
+            mode, start = _mode(book, settings), _date(book.about.get("start"))
+        else:
+            from .planner import plan_leads
+            from .reader import read_leads
+
+            # A re-run plans as on the first run's day, so the plan (and what is due) is
+            # the same one: re-planning from today would shift every unsent row.
+            first = journal.meta(PLANNED_ON)
+            day = dt.date.fromisoformat(first) if first else today
+            if settings.start is not None and settings.start < day:
+                raise UsageError(f"start {settings.start} is in the past (today is {day} "
+                                 f"in {settings.timezone})")
+            sheet = read_leads(source, today=day)
+            plan = plan_leads(sheet.rows, assistants(), settings, today=day)
+            rows = [unsent(r, sheet.fields) for r in plan.rows]
+            headers, mode, start = sheet.headers, settings.mode, plan.start
+            journal.set_meta(PLANNED_ON, day.isoformat())
+            planned_on = day if first else None
+        if prior is not None:
+            rows = carry_over(rows, prior.rows)
+        through = sending.through or today
+        report = _send(rows, headers, api, journal, output, scope="run", mode=mode,
+                       start=start, through=through, sending=sending)
+        written = write_results_workbook(output, report.rows, headers,
+                                         about=_about(source, mode, start, through))
+    return JobResult(report, written, through, planned_on)
+
+
+def retry_job(results: Path, output: Path | None, *, api: ApiSettings, timezone: str,
+              sending: Sending, clock: Clock = utc_now) -> JobResult:
+    """`leadbatch retry`: re-send failed rows (as edited) and pending rows now due."""
+    out = output or results
+    if workbook_kind(results) == "plan":
+        raise UsageError(f"{results} is a plan workbook: send it with "
+                         f"`leadbatch run {results} -o RESULTS.xlsx`")
+    book = read_back(results)
+    if book.kind != "results":
+        raise UsageError(f"{results}: not a leadbatch results workbook")
+    _check_output(out, None)
+    through = sending.through or today_in(timezone, clock)
+    with Journal.for_results(out) as journal:
+        source_journal = journal_path(results)
+        if out.resolve() != results.resolve() and source_journal.is_file():
+            with Journal(source_journal) as theirs:
+                journal.absorb(theirs)  # what the results' own journal knows counts too
+        mode, start = _mode(book, None), _date(book.about.get("start"))
+        report = _send(book.rows, book.headers, api, journal, out, scope="retry", mode=mode,
+                       start=start, through=through, sending=sending)
+        written = write_results_workbook(out, report.rows, book.headers,
+                                         about={**book.about, "through": through.isoformat()})
+    return JobResult(report, written, through)
+
+
+def carry_over(rows: Sequence[ResultRow], prior: Sequence[ResultRow]) -> list[ResultRow]:
+    """Outcomes an existing results workbook records, matched by send key (action and
+    email), so rows that moved are still recognised; its succeeded rows are never re-sent."""
+    known: dict[str, ResultRow] = {}
+    for old in prior:
+        key = row_key(old.plan)
+        if key is not None and old.outcome.status in (*_DONE, RowStatus.FAILED):
+            known.setdefault(key, old)
+    out: list[ResultRow] = []
+    for row in rows:
+        key = row_key(row.plan)
+        p = known.get(key) if key and row.plan.status is RowStatus.PLANNED else None
+        if p is None:
+            out.append(row)
+            continue
+        plan = row.plan
+        if p.outcome.succeeded:  # show what was sent, not what this plan would send
+            plan = PlanRow(plan.source, plan.status, p.plan.assistant_email, p.plan.send_date,
+                           p.plan.schedule_id, p.plan.schedule_name)
+        out.append(replace(row, plan=plan, outcome=p.outcome, recorded=p.outcome.status))
+    return out
+
+
+_DONE = (RowStatus.CREATED, RowStatus.UPDATED, RowStatus.STOPPED)
+
+
+def _send(rows: Sequence[ResultRow], headers: Sequence[str], api: ApiSettings,
+          journal: Journal, output: Path, *, scope: Scope, mode: Mode, start: dt.date | None,
+          through: dt.date, sending: Sending) -> Report:
+    from .client import LeadsClient
+
+    stop = sending.stop or threading.Event()
+
+    async def main() -> Report:
+        async with LeadsClient(api, max_connections=max(8, sending.concurrency)) as client:
+            task = asyncio.ensure_future(execute(
+                rows, headers, client, journal, through=through, scope=scope, mode=mode,
+                start=start, concurrency=sending.concurrency, rate=sending.rate,
+                progress=sending.progress, stop=stop,
+                retry_command=f"leadbatch retry {output}"))
+            if sending.handle_sigint:
+                _on_sigint(stop, task, sending.on_stopping)
+            return await task
+
+    return asyncio.run(main())
+
+
+def _on_sigint(stop: threading.Event, task: asyncio.Future[Report],
+               told: Callable[[], None] | None) -> None:
+    def handler() -> None:
+        if stop.is_set():
+            task.cancel()  # a second Ctrl-C: stop waiting for the requests in flight
+            return
+        stop.set()
+        if told is not None:
+            told()
+
+    # not on Windows' event loop: Ctrl-C there ends the process; the journal still holds
+    with contextlib.suppress(NotImplementedError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, handler)
+
+
+def _check_output(output: Path, source: Path | None) -> None:
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"-o {output}: the results are an Excel workbook: use a name "
+                         "ending in .xlsx")
+    if source is not None and output.resolve() == source.resolve():
+        raise UsageError(f"-o {output} is the input file: choose another name")
+    folder = output.parent if str(output.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"-o {output}: folder {folder} does not exist")
+
+
+def _prior(output: Path) -> ReadBack | None:
+    """An existing results workbook at -o: what it proves is kept."""
+    if not output.exists():
+        return None
+    if workbook_kind(output) != "results":
+        raise UsageError(f"-o {output} exists and is not a leadbatch results workbook: "
+                         "choose another name or move it away")
+    try:
+        return read_back(output)
+    except InputFileError as exc:
+        raise UsageError(f"-o {output} exists but cannot be read back ({exc.message}): "
+                         "choose another name or move it away") from None
+
+
+def _mode(book: ReadBack, settings: PlanSettings | None) -> Mode:
+    mode = book.about.get("mode") or (settings.mode if settings else "release")
+    return "sequence" if mode == "sequence" else "release"
+
+
+def _date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _about(source: Path, mode: str, start: dt.date | None, through: dt.date) -> dict[str, str]:
+    return {"source": source.name, "mode": mode, "start": start.isoformat() if start else "",
+            "through": through.isoformat()}

@@ -1,0 +1,217 @@
+"""The sandbox's HTTP face: the token endpoint, the four lead calls and the admin calls.
+
+It checks what the real service checks, in the real service's words where they are
+known: Cognito's 400 {"error": "invalid_client"} at the token endpoint, API Gateway's
+401 {"message": "Unauthorized"} for a missing, unknown or expired bearer token. A
+dropped connection is a real one: the socket is closed with no HTTP answer at all (the
+server's protocol class records each connection's transport by peer address, which the
+ASGI scope carries as `client`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import dataclasses
+import hmac
+import json
+import urllib.parse
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .sandbox_state import ApiProblem, SandboxState
+
+SANDBOX_CLIENT_ID = "sandbox-client-id"
+SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
+SANDBOX_USER = "sandbox-user"
+TOKEN_PATH = "/oauth2/token"
+USER_HEADER = "7ts-user-identifier"
+
+Connections = MutableMapping[tuple[str, int], asyncio.BaseTransport]
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def build_app(state: SandboxState, connections: Connections) -> Starlette:
+    """The ASGI app over `state`; `connections` maps peer address -> transport."""
+
+    async def token(request: Request) -> Response:
+        state.count_request(TOKEN_PATH)
+        await _latency(state)
+        if state.roll_token_error():
+            return JSONResponse({"error": "server_error"}, status_code=500)
+        if not _basic_ok(request.headers.get("authorization", "")):
+            return JSONResponse({"error": "invalid_client"}, status_code=400)
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return JSONResponse({"error": "invalid_request"}, status_code=400)
+        form = urllib.parse.parse_qs((await request.body()).decode("latin-1"))
+        if form.get("grant_type") != ["client_credentials"]:
+            return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+        scopes = " ".join(form.get("scope", [])).split()
+        if any(s != "leads/post" for s in scopes):
+            return JSONResponse({"error": "invalid_scope"}, status_code=400)
+        access_token, lifetime = state.issue_token()
+        return JSONResponse(
+            {"access_token": access_token, "expires_in": lifetime, "token_type": "Bearer"}
+        )
+
+    def lead_call(act: Callable[[dict[str, Any]], dict[str, Any]], status: int) -> Handler:
+        async def handler(request: Request) -> Response:
+            refused = await _gate(state, request)
+            if refused is not None:
+                return refused
+            dice = state.roll()
+            if dice.rate_limited:
+                return _rate_limited(state)
+            if dice.server_error is not None:
+                return _server_error(dice.server_error)
+            try:
+                answer = JSONResponse(act(await _json_body(request)), status_code=status)
+            except ApiProblem as problem:
+                answer = JSONResponse({"message": problem.message}, status_code=problem.status)
+            if dice.drop:
+                await _drop(request, connections)
+            return answer
+
+        return handler
+
+    async def assistants(request: Request) -> Response:
+        refused = await _gate(state, request)
+        if refused is not None:
+            return refused
+        dice = state.roll()
+        if dice.rate_limited:
+            return _rate_limited(state)
+        if dice.server_error is not None:
+            return _server_error(dice.server_error)
+        q = request.query_params
+        try:
+            page, size = int(q.get("page") or 0), int(q.get("size") or 10)
+        except ValueError:
+            return JSONResponse({"message": "page and size must be numbers"}, status_code=400)
+        if page < 0 or size < 1:
+            return JSONResponse({"message": "page must be >= 0 and size >= 1"}, status_code=400)
+        try:
+            items = state.assistant_page(q.get("searchString", ""), page, min(size, 2000), q.get("sort", ""))
+        except ApiProblem as problem:
+            return JSONResponse({"message": problem.message}, status_code=problem.status)
+        if dice.drop:
+            await _drop(request, connections)
+        return JSONResponse(items)
+
+    async def admin_state(request: Request) -> Response:
+        return JSONResponse(state.snapshot())
+
+    async def admin_faults(request: Request) -> Response:
+        try:
+            changes = json.loads(await request.body() or b"{}")
+            if not isinstance(changes, dict):
+                raise ValueError("expected a JSON object of fault settings")
+            state.set_faults(state.faults.updated(changes))
+        except ValueError as exc:  # JSONDecodeError is one too
+            return JSONResponse({"message": str(exc)}, status_code=400)
+        return JSONResponse(dataclasses.asdict(state.faults))
+
+    async def admin_reset(request: Request) -> Response:
+        state.reset()
+        return JSONResponse({"reset": True})
+
+    async def admin_expire(request: Request) -> Response:
+        state.expire_tokens()
+        return JSONResponse({"expired": True})
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        message = {404: "Not Found", 405: "Method Not Allowed"}.get(status, "Error")
+        return JSONResponse({"message": message}, status_code=status)
+
+    routes = [
+        Route(TOKEN_PATH, token, methods=["POST"]),
+        Route("/leads", lead_call(state.create_or_assign, 201), methods=["POST"]),
+        Route("/leads", lead_call(state.update, 200), methods=["PUT"]),
+        Route("/leads/stop/followup", lead_call(state.stop_followup, 200), methods=["PUT"]),
+        Route("/leads/assistant", assistants, methods=["GET"]),
+        Route("/_sandbox/state", admin_state, methods=["GET"]),
+        Route("/_sandbox/faults", admin_faults, methods=["PUT"]),
+        Route("/_sandbox/reset", admin_reset, methods=["POST"]),
+        Route("/_sandbox/expire-tokens", admin_expire, methods=["POST"]),
+    ]
+    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+
+
+async def _gate(state: SandboxState, request: Request) -> Response | None:
+    """Count, delay, and check the bearer token and user identifier like the real API."""
+    state.count_request(request.url.path)
+    await _latency(state)
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not state.token_valid(token.strip()):
+        return JSONResponse({"message": "Unauthorized"}, status_code=401)
+    if request.headers.get(USER_HEADER, "").strip() != SANDBOX_USER:
+        return JSONResponse(
+            {"message": f"User is not authorized: missing or unknown {USER_HEADER}"}, status_code=403
+        )
+    return None
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        raise ApiProblem(400, "Request body can't be empty")
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiProblem(400, "JSON parse error: the request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise ApiProblem(400, "The request body must be a JSON object")
+    if not body:
+        raise ApiProblem(400, "Request body can't be empty")
+    return body
+
+
+async def _latency(state: SandboxState) -> None:
+    if state.faults.latency > 0:
+        await asyncio.sleep(state.faults.latency)
+
+
+def _basic_ok(header: str) -> bool:
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return False
+    try:
+        client_id, _, secret = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return hmac.compare_digest(client_id, SANDBOX_CLIENT_ID) & hmac.compare_digest(
+        secret, SANDBOX_CLIENT_SECRET
+    )
+
+
+def _rate_limited(state: SandboxState) -> Response:
+    wait = state.faults.retry_after
+    header = str(int(wait)) if float(wait).is_integer() else f"{wait:g}"
+    return JSONResponse({"message": "Too Many Requests"}, status_code=429, headers={"Retry-After": header})
+
+
+def _server_error(status: int) -> Response:
+    text = {500: "Internal server error", 502: "Bad Gateway", 503: "Service Unavailable"}
+    return JSONResponse({"message": text.get(status, "Internal server error")}, status_code=status)
+
+
+async def _drop(request: Request, connections: Connections) -> None:
+    """Close this request's connection without answering, and wait until it is gone."""
+    client = request.scope.get("client")
+    transport = connections.get((str(client[0]), int(client[1]))) if client else None
+    if transport is None:
+        return  # cannot happen with the sandbox's protocol class; answer normally then
+    transport.close()
+    # uvicorn reports the closed connection as http.disconnect; answering after that is a no-op.
+    async with asyncio.timeout(5):
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
