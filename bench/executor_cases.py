@@ -140,6 +140,7 @@ def run_executor_cases(inputs: Inputs, cfg: ExecutorConfig) -> ExecutorResults:
             res.profiles["client"] = profiles.record(
                 [PYTHON, "-m", "bench.client_lib", "--concurrency", "32", "--requests", str(n)],
                 cfg.work / "profile-client",
+                focus=("BaseEventLoop._run_once ",),
                 env=env,
             )
     return res

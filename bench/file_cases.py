@@ -97,22 +97,11 @@ def run_file_cases(inputs: Inputs, cfg: FileConfig) -> FileResults:
                 s,
                 [PYTHON, "-m", "bench.floor", str(s.path), str(work / f"floor-{s.key}.xlsx")],
             )
-            if s.key == res.main:
-                case(
-                    "floor-in-memory",
-                    s,
-                    [
-                        PYTHON,
-                        "-m",
-                        "bench.floor",
-                        str(s.path),
-                        str(work / "floor-mem.xlsx"),
-                        "--no-constant-memory",
-                    ],
-                )
     if cfg.writers:
         main = srcs[0]
         for w in WRITERS:
+            if w == "xlsxwriter":
+                continue  # that is the floor's own write, measured above
             if w == "rustpy" and importlib.util.find_spec("rustpy_xlsxwriter") is None:
                 continue
             argv = [
@@ -159,5 +148,6 @@ def run_file_cases(inputs: Inputs, cfg: FileConfig) -> FileResults:
                 *plan_opts,
             ],
             work / "profile-plan",
+            focus=("read_cells ", "parse_rows ", "plan_leads ", "write_plan_workbook "),
         )
     return res

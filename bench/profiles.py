@@ -18,6 +18,7 @@ from pathlib import Path
 from .harness import ROOT
 
 _LINE = re.compile(r":\d+\)$")
+_IMPORTS = "(<frozen importlib._bootstrap>)"
 # Frames every stack shares, which say nothing about where the time goes.
 _BORING = ("<frozen runpy>", "asyncio/base_events.py", "asyncio/runners.py", "asyncio/events.py")
 
@@ -34,8 +35,18 @@ def py_spy() -> str | None:
     return found
 
 
-def record(argv: Sequence[str], out: Path, *, env: dict[str, str] | None = None) -> Profile | None:
-    """Run `argv` under py-spy; None if py-spy is missing or may not attach."""
+def record(
+    argv: Sequence[str],
+    out: Path,
+    *,
+    focus: Sequence[str] = (),
+    env: dict[str, str] | None = None,
+) -> Profile | None:
+    """Run `argv` under py-spy; None if py-spy is missing or may not attach.
+
+    With `focus`, only the samples with a frame naming one of those functions count
+    (the measured work, not Python's start-up and imports).
+    """
     spy = py_spy()
     if spy is None:
         return None
@@ -50,10 +61,10 @@ def record(argv: Sequence[str], out: Path, *, env: dict[str, str] | None = None)
     out.with_suffix(".log").write_bytes(proc.stdout + proc.stderr)
     if proc.returncode != 0 or not raw.is_file():
         return None
-    return fold(raw.read_text().splitlines())
+    return fold(raw.read_text().splitlines(), focus=focus)
 
 
-def fold(lines: Sequence[str], top: int = 18) -> Profile:
+def fold(lines: Sequence[str], *, focus: Sequence[str] = (), top: int = 18) -> Profile:
     own: Counter[str] = Counter()
     under: Counter[str] = Counter()
     total = 0
@@ -61,11 +72,13 @@ def fold(lines: Sequence[str], top: int = 18) -> Profile:
         stack, _, count = line.rstrip().rpartition(" ")
         if not stack or not count.isdigit():
             continue
+        frames = [_LINE.sub(")", f.strip()) for f in stack.split(";") if f.strip()]
+        if not frames or (focus and not any(f.startswith(tuple(focus)) for f in frames)):
+            continue
+        if any(f.endswith(_IMPORTS) for f in frames):
+            continue  # lazy imports: start-up, not the work
         n = int(count)
         total += n
-        frames = [_LINE.sub(")", f.strip()) for f in stack.split(";") if f.strip()]
-        if not frames:
-            continue
         own[frames[-1]] += n
         for frame in set(frames):
             under[frame] += n
@@ -86,7 +99,7 @@ def fold(lines: Sequence[str], top: int = 18) -> Profile:
 def render(title: str, profile: Profile | None) -> list[str]:
     if profile is None:
         return [f"*{title}: no profile (py-spy missing or not allowed to attach).*", ""]
-    lines = [f"**{title}** ({profile.samples} samples at 250 Hz)", "", "```"]
+    lines = [f"**{title}** ({profile.samples} samples at 250 Hz in the measured work)", "", "```"]
     lines.append("self  (time in the function itself)")
     lines += [f"  {100 * s:5.1f}%  {name}" for s, name in profile.self_time]
     lines.append("total (time in the function and what it calls)")

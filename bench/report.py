@@ -128,8 +128,7 @@ def _file_tables(res: FileResults, targets: list[Target]) -> list[str]:
         "`leadbatch plan FILE -o PLAN.xlsx ...`; the **floor** (bench/floor.py) reads the same "
         "file with python-calamine (CSV: the csv module) and writes the same cells with "
         f"xlsxwriter in constant-memory mode, as `write_workbook` does ({FIXED} plan columns + "
-        f"the {len(HEADERS)} input columns), with no logic at all; `floor-in-memory` is the same "
-        "without constant-memory mode. The **naive** path (bench/naive.py): pandas.read_excel "
+        f"the {len(HEADERS)} input columns), with no logic at all. The **naive** path (bench/naive.py): pandas.read_excel "
         "(default engine), a pydantic model with `EmailStr` per row, DataFrame.to_excel "
         "(default engine).",
         "",
@@ -196,10 +195,18 @@ def _writer_table(res: FileResults) -> list[str]:
         "| writer | write | µs a cell | vs xlsxwriter | peak RSS |",
         "|---|---:|---:|---:|---:|",
     ]
-    base = dict(found).get("xlsxwriter")
+    floor = res.cases.get(f"floor:{res.main}")
+    base = floor.figure("write").median if floor else None
+    if floor is not None:
+        cells = main.rows * (FIXED + len(HEADERS))
+        w = floor.figure("write")
+        out.append(
+            f"| xlsxwriter (the floor) | {_s(w)} | {1e6 * w.median / cells:.2f} | 1.0× | "
+            f"{_mb(floor.rss)} |"
+        )
     for name, case in found:
         w = case.figure("write")
-        vs = f"{base.figure('write').median / w.median:.1f}× faster" if base else "—"
+        vs = f"{base / w.median:.1f}× faster" if base else "—"
         out.append(
             f"| {name} | {_s(w)} | {case.figure('us_per_cell').median:.2f} | {vs} | {_mb(case.rss)} |"
         )
@@ -416,12 +423,17 @@ def _executor_targets(res: ExecutorResults, targets: list[Target]) -> None:
     case = lib.get((0.02, 8))
     if case is not None:
         rps = case.figure("rps").median
+        bare8 = res.cases.get(key("bare", 0.02, 8))
+        note = _wave_note(case, 0.02, 8)
+        if bare8 is not None:
+            note += f"; the bare client reaches {bare8.figure('rps').median / 4:.0f}% of the bound"
         targets.append(
             Target(
                 "executor rps at 20 ms, concurrency 8 / bound 400",
                 "≥ 80%",
                 f"{rps:.0f} rps = {100 * rps / 400:.0f}%",
                 rps >= 0.8 * 400,
+                note,
             )
         )
     for lat in LATENCIES:
@@ -437,6 +449,21 @@ def _executor_targets(res: ExecutorResults, targets: list[Target]) -> None:
                 "≥ 80%",
                 f"{r:.0f} / {b:.0f} rps = {100 * r / b:.0f}%",
                 r >= 0.8 * b,
-                f"client {cl:.2f} cores, sandbox {sb:.2f} cores busy",
+                f"client {cl:.2f} cores, sandbox {sb:.2f} cores busy; " + _wave_note(case, lat, 32),
             )
         )
+
+
+def _wave_note(case: Case, latency: float, concurrency: int) -> str:
+    """What one event loop's CPU per request costs at this concurrency.
+
+    The requests in flight are answered about together and the one client thread handles
+    the answers one after the other, so a round trip takes the latency plus up to
+    `concurrency` times the client's CPU per request: rps ≈ c / (latency + c × cpu).
+    """
+    cpu = case.figure("cpu_ms_per_request").median / 1000
+    predicted = concurrency / (latency + concurrency * cpu)
+    return (
+        f"its {1000 * cpu:.2f} ms of CPU a request predict ≈ {predicted:.0f} rps "
+        "(c / (latency + c × cpu))"
+    )

@@ -106,7 +106,7 @@ def main() -> None:
         header, rows = plan_rows(raw)
         write_stream(args.output, header, rows)
     else:
-        from rustpy_xlsxwriter import FastExcel  # type: ignore[import-not-found]
+        from rustpy_xlsxwriter import FastExcel
 
         header, rows = plan_rows(raw)
         records = [dict(zip(header, row, strict=True)) for row in rows]

@@ -42,8 +42,15 @@ from .template import write_template
 if TYPE_CHECKING:  # imported on first use (see __getattr__): httpx and uvicorn are slow to load
     from .assistants import dump_assistants_json, load_assistants
     from .auth import ClientCredentialsAuth
+    from .calendar import SendingCalendar, today_in
     from .client import LeadsClient, RetryPolicy, Sent, fetch_assistants
+    from .executor import Progress, Report, execute
+    from .jobs import Sending, retry_job, run_job
+    from .journal import Journal, rebuild_results
+    from .planner import Plan, plan_leads
+    from .results import RESULT_COLUMNS, ResultRow, read_back, write_results_workbook
     from .sandbox import Faults, SandboxServer
+    from .workbooks import PLAN_COLUMNS, write_plan_workbook
 
 _LAZY = {
     "ClientCredentialsAuth": "auth",
@@ -55,6 +62,24 @@ _LAZY = {
     "dump_assistants_json": "assistants",
     "fetch_assistants": "client",
     "load_assistants": "assistants",
+    "PLAN_COLUMNS": "workbooks",
+    "Plan": "planner",
+    "SendingCalendar": "calendar",
+    "plan_leads": "planner",
+    "today_in": "calendar",
+    "write_plan_workbook": "workbooks",
+    "Progress": "executor",
+    "Report": "executor",
+    "execute": "executor",
+    "Sending": "jobs",
+    "retry_job": "jobs",
+    "run_job": "jobs",
+    "Journal": "journal",
+    "rebuild_results": "journal",
+    "RESULT_COLUMNS": "results",
+    "ResultRow": "results",
+    "read_back": "results",
+    "write_results_workbook": "results",
 }
 
 
@@ -67,6 +92,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "PLAN_COLUMNS",
+    "RESULT_COLUMNS",
     "ApiError",
     "ApiSettings",
     "Assistant",
@@ -76,6 +103,7 @@ __all__ = [
     "CustomField",
     "Faults",
     "InputFileError",
+    "Journal",
     "Lead",
     "LeadResult",
     "LeadSheet",
@@ -83,14 +111,20 @@ __all__ = [
     "LeadsClient",
     "NetworkError",
     "NotFound",
+    "Plan",
     "PlanRow",
     "PlanSettings",
+    "Progress",
     "RateLimited",
+    "Report",
     "RequestRejected",
+    "ResultRow",
     "RetryPolicy",
     "RowError",
     "RowStatus",
     "SandboxServer",
+    "Sending",
+    "SendingCalendar",
     "Sent",
     "SequenceSpec",
     "ServerError",
@@ -100,11 +134,20 @@ __all__ = [
     "UsageError",
     "__version__",
     "dump_assistants_json",
+    "execute",
     "fetch_assistants",
     "load_api_settings",
     "load_assistants",
     "load_plan_settings",
     "parse_rows",
+    "plan_leads",
+    "read_back",
     "read_leads",
+    "rebuild_results",
+    "retry_job",
+    "run_job",
+    "today_in",
+    "write_plan_workbook",
+    "write_results_workbook",
     "write_template",
 ]

@@ -85,6 +85,34 @@ def field_for_header(header: str) -> str:
 STRIP = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
 
 
+MAX_SHOWN: Final = 300  # characters of a cell quoted in a message (the sheet has the rest)
+_ESCAPES: Final = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(text: str) -> str:
+    """Cell text quoted for a one-line message.
+
+    A newline in a cell must not start a line of its own in the output (where it could
+    pass for another message), an invisible character must be seen, and a 50 MB cell
+    must not become a 50 MB message: control and invisible characters are escaped,
+    long text is cut.
+    """
+    part = text[:MAX_SHOWN]
+    if not part.isprintable() or '"' in part or "\\" in part:
+        part = "".join(_ESCAPES.get(c) or shown_char(c) for c in part)
+    if len(text) > MAX_SHOWN:
+        return f'"{part}…" ({len(text):,} characters)'
+    return f'"{part}"'
+
+
+def shown_char(c: str) -> str:
+    """A character as itself if it is visible, else as its escape (\\u200b)."""
+    if c.isprintable():
+        return c
+    n = ord(c)
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
+
+
 def clean_text(value: object) -> str:
     """A cell as the text a person sees in Excel, without stray spaces or NUL bytes."""
     if value is None:
@@ -132,7 +160,7 @@ def clean_email(text: str) -> str:
         and "_" not in email[email.index("@") :]
     ):
         return email
-    raise CellError(f'invalid email "{text}": {_email_problem(email)}')
+    raise CellError(f'invalid email {shown(text)}: {_email_problem(email)}')
 
 
 def _email_problem(email: str) -> str:
@@ -142,6 +170,8 @@ def _email_problem(email: str) -> str:
     if any(c.isspace() for c in email):
         if any(sep in email for sep in ",;") or email.count("@") > 1:
             return "more than one address in the cell"
+        if "\n" in email or "\r" in email:
+            return "contains a line break"
         return "contains a space"
     if "@" not in email:
         return "no @"
@@ -161,11 +191,11 @@ def _email_problem(email: str) -> str:
     if local.startswith(".") or local.endswith("."):
         return "the part before the @ starts or ends with a dot"
     if "." not in domain:
-        return f'the domain "{domain}" has no dot (like example.com)'
+        return f'the domain {shown(domain)} has no dot (like example.com)'
     bad = sorted({c for c in email if not (c.isalnum() or c in ".@-_!#$%&'*+/=?^`{|}~")})
     if bad:
-        return "character not allowed: " + " ".join(bad)
-    return f'the domain "{domain}" is not a valid domain name'
+        return "character not allowed: " + " ".join(map(shown_char, bad))
+    return f'the domain {shown(domain)} is not a valid domain name'
 
 
 # --- phone ---------------------------------------------------------------------------------
@@ -190,7 +220,7 @@ def clean_phone(text: str, country_code: str = "") -> str:
     if compact.startswith("+"):
         return _international(compact, text)
     if not _DIGITS.fullmatch(compact):
-        raise CellError(f'invalid phone number "{text}": only digits, spaces, ( ) - . and + allowed')
+        raise CellError(f'invalid phone number {shown(text)}: only digits, spaces, ( ) - . and + allowed')
     if country_code:
         code, region, trunk = _country(country_code)
         if not (compact.startswith((str(code), "0")) or (trunk and trunk.match(compact))):
@@ -200,7 +230,7 @@ def clean_phone(text: str, country_code: str = "") -> str:
         try:
             return _parsed(phonenumbers.parse(compact, region), text)
         except phonenumbers.NumberParseException:
-            raise CellError(f'invalid phone number "{text}"') from None
+            raise CellError(f'invalid phone number {shown(text)}') from None
     if len(compact) >= 11 and not compact.startswith("0"):
         try:
             number = phonenumbers.parse("+" + compact, None)
@@ -209,14 +239,14 @@ def clean_phone(text: str, country_code: str = "") -> str:
         if number is not None and phonenumbers.is_valid_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     raise CellError(
-        f'phone number "{text}" has no country code: start it with + or fill Country_Code'
+        f'phone number {shown(text)} has no country code: start it with + or fill Country_Code'
     )
 
 
 def _international(compact: str, text: str) -> str:
     digits = compact[1:]
     if not _DIGITS.fullmatch(digits):
-        raise CellError(f'invalid phone number "{text}": only digits, spaces, ( ) - . and + allowed')
+        raise CellError(f'invalid phone number {shown(text)}: only digits, spaces, ( ) - . and + allowed')
     # Fast path: split off the country calling code ourselves (codes are prefix-free) and
     # skip phonenumbers' string parsing, which costs ~40 µs a row.
     for size in (1, 2, 3):
@@ -229,7 +259,7 @@ def _international(compact: str, text: str) -> str:
     try:
         return _parsed(phonenumbers.parse(compact, None), text)
     except phonenumbers.NumberParseException:
-        raise CellError(f'invalid phone number "{text}": unknown country code') from None
+        raise CellError(f'invalid phone number {shown(text)}: unknown country code') from None
 
 
 def _parsed(number: phonenumbers.PhoneNumber, text: str) -> str:
@@ -241,7 +271,7 @@ def _e164(code: int | None, national: str, text: str) -> str:
     # country), done on cached lengths; a local-only number lacks its area code.
     lengths = _possible_lengths(code or 0)
     if not lengths:
-        raise CellError(f'invalid phone number "{text}": unknown country code')
+        raise CellError(f'invalid phone number {shown(text)}: unknown country code')
     size = len(national)
     if size in lengths:
         return f"+{code}{national}"
@@ -251,7 +281,7 @@ def _e164(code: int | None, national: str, text: str) -> str:
         problem = "too long"
     else:
         problem = "wrong number of digits"
-    raise CellError(f'invalid phone number "{text}": {problem} for +{code}')
+    raise CellError(f'invalid phone number {shown(text)}: {problem} for +{code}')
 
 
 @functools.lru_cache(maxsize=512)
@@ -275,7 +305,7 @@ def _country(country_code: str) -> tuple[int, str, re.Pattern[str] | None]:
         number = phonenumbers.country_code_for_region(region)
     if region == "ZZ" or not number:
         raise PhoneCountryError(
-            f'unknown country code "{country_code}" (use a number like 91 or +1)'
+            f'unknown country code {shown(country_code)} (use a number like 91 or +1)'
         )
     meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
     trunk = meta.national_prefix_for_parsing if meta is not None else None
@@ -311,7 +341,7 @@ def _to_date(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if isinstance(value, bool):
-        raise CellError(f'not a date: "{clean_text(value)}"')
+        raise CellError(f'not a date: {shown(clean_text(value))}')
     if isinstance(value, int | float):
         return _from_number(value, clean_text(value))
     text = clean_text(value)
@@ -322,7 +352,7 @@ def _to_date(value: object) -> dt.date:
     except ValueError as exc:
         if isinstance(exc, CellError):
             raise
-        raise CellError(f'no such date: "{text}"') from None
+        raise CellError(f'no such date: {shown(text)}') from None
 
 
 def _from_number(value: float, text: str) -> dt.date:
@@ -331,7 +361,7 @@ def _from_number(value: float, text: str) -> dt.date:
     match = _COMPACT.fullmatch(text)
     if match:  # 20250403 typed as a number
         return dt.date(int(match[1]), int(match[2]), int(match[3]))
-    raise CellError(f'not a date: "{text}"')
+    raise CellError(f'not a date: {shown(text)}')
 
 
 def _from_text(text: str) -> dt.date:
@@ -345,7 +375,7 @@ def _from_text(text: str) -> dt.date:
         return dt.date(int(match[1]), int(match[2]), int(match[3]))
     if _MONTH_WORD.search(text):
         return _worded(text)
-    raise CellError(f'not a date: "{text}" (write it as YYYY-MM-DD)')
+    raise CellError(f'not a date: {shown(text)} (write it as YYYY-MM-DD)')
 
 
 def _day_month(text: str, first: int, second: int, year_text: str) -> dt.date:
@@ -357,10 +387,10 @@ def _day_month(text: str, first: int, second: int, year_text: str) -> dt.date:
     if first == second:
         return dt.date(year, first, second)
     if first > 12 and second > 12:
-        raise CellError(f'no such date: "{text}"')
+        raise CellError(f'no such date: {shown(text)}')
     a, b = dt.date(year, second, first), dt.date(year, first, second)
     raise CellError(
-        f'ambiguous date "{text}": {a.day} {a:%B %Y} or {b.day} {b:%B %Y}? '
+        f'ambiguous date {shown(text)}: {a.day} {a:%B %Y} or {b.day} {b:%B %Y}? '
         "write it as YYYY-MM-DD"
     )
 
@@ -371,9 +401,9 @@ def _worded(text: str) -> dt.date:
     try:
         first, second = (date_parser.parse(text, default=d) for d in _DEFAULTS)
     except (ValueError, OverflowError):
-        raise CellError(f'not a date: "{text}" (write it as YYYY-MM-DD)') from None
+        raise CellError(f'not a date: {shown(text)} (write it as YYYY-MM-DD)') from None
     if first.date() != second.date():
-        raise CellError(f'incomplete date "{text}": it needs a day, month and year')
+        raise CellError(f'incomplete date {shown(text)}: it needs a day, month and year')
     return dt.date(first.year, first.month, first.day)
 
 
@@ -388,7 +418,7 @@ def clean_action(text: str) -> Action:
     for known in ACTIONS:
         if action == known:
             return known
-    raise CellError(f'unknown action "{text}" (use create, update or stop)')
+    raise CellError(f'unknown action {shown(text)} (use create, update or stop)')
 
 
 def clean_int(text: str, what: str) -> int:
@@ -396,4 +426,4 @@ def clean_int(text: str, what: str) -> int:
     number = text[:-2] if text.endswith(".0") else text
     if number.isascii() and number.isdigit() and int(number) > 0:
         return int(number)
-    raise CellError(f'{what} "{text}" is not a positive whole number')
+    raise CellError(f'{what} {shown(text)} is not a positive whole number')

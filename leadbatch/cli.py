@@ -430,8 +430,10 @@ def sending_options(func: Callable[..., Any]) -> Callable[..., Any]:
               help="The results workbook to write (.xlsx); its journal sits beside it.")
 @planning_options
 @sending_options
-def run(source: Path, output: Path, assistants_file: str | None, config: Path | None,
-        through: dt.date | None, concurrency: int, rate: float | None, **flags: Any) -> int:
+@click.pass_context
+def run(ctx: click.Context, /, source: Path, output: Path, assistants_file: str | None,
+        config: Path | None, through: dt.date | None, concurrency: int, rate: float | None,
+        **flags: Any) -> int:
     """Send the leads that are due; later ones are recorded as pending.
 
     LEADS_OR_PLAN is an input sheet (planned now, with the planning options) or a plan
@@ -441,14 +443,21 @@ def run(source: Path, output: Path, assistants_file: str | None, config: Path | 
     invalid, duplicate, unplaceable or failed, or were left unsent, 2 if nothing could be
     done (credentials rejected included).
     """
-    from .jobs import run_job
+    from .jobs import run_job, workbook_kind
 
     api = load_api_settings()
     settings = plan_settings_from(config=config, **flags)
+    given = [k for k, v in flags.items() if v is not None] + (["assistants"] if assistants_file
+                                                             else [])
+    if given and workbook_kind(source) is not None:
+        click.echo(f"leadbatch: note: {source} is already planned: it is sent as planned, "
+                   f"without --{', --'.join(o.replace('_', '-') for o in sorted(given))}",
+                   err=True)
     with _SendDisplay() as display:
         result = run_job(source, output, api=api, settings=settings,
                          assistants=lambda: assistants_for(assistants_file),
-                         sending=display.sending(through, concurrency, rate))
+                         sending=display.sending(through, concurrency, rate),
+                         clock=clock_of(ctx))
     return _print_results(result)
 
 
@@ -459,8 +468,9 @@ def run(source: Path, output: Path, assistants_file: str | None, config: Path | 
 @sending_options
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="leadbatch.toml whose time zone says what 'today' is (default: ./leadbatch.toml).")
-def retry(results: Path, output: Path | None, through: dt.date | None, concurrency: int,
-          rate: float | None, config: Path | None) -> int:
+@click.pass_context
+def retry(ctx: click.Context, results: Path, output: Path | None, through: dt.date | None,
+          concurrency: int, rate: float | None, config: Path | None) -> int:
     """Re-send the rows of RESULTS whose status is failed (with any cells you fixed) and
     the pending rows now due. Rows that succeeded (a status of created, updated, stopped,
     or a leadId) are never sent again. Exit 0 if they all succeeded now, 1 if not."""
@@ -470,7 +480,8 @@ def retry(results: Path, output: Path | None, through: dt.date | None, concurren
     timezone = load_plan_settings(config).timezone
     with _SendDisplay() as display:
         result = retry_job(results, output, api=api, timezone=timezone,
-                           sending=display.sending(through, concurrency, rate))
+                           sending=display.sending(through, concurrency, rate),
+                           clock=clock_of(ctx))
     return _print_results(result)
 
 
@@ -484,7 +495,7 @@ class _SendDisplay:
 
         from rich.console import Console
 
-        self.console = Console(stderr=True, highlight=False)
+        self.console = Console(stderr=True, highlight=False, soft_wrap=True)
         self._clock = time.monotonic
         self._bar: Any = None
         self._task: Any = None
@@ -512,9 +523,12 @@ class _SendDisplay:
             return
         if self.console.is_terminal:
             self._bar_update(p)
-        elif p.done in (0, p.total) or self._clock() - self._last >= self.PLAIN_EVERY:
+        elif p.done == 0:
             self._last = self._clock()
-            left = f", about {p.eta:.0f}s left" if p.eta is not None and p.done else ""
+            self.console.print(f"sending {p.total} rows...")
+        elif p.done == p.total or self._clock() - self._last >= self.PLAIN_EVERY:
+            self._last = self._clock()
+            left = f", about {p.eta:.0f}s left" if p.eta is not None and p.done < p.total else ""
             self.console.print(f"sent {p.done}/{p.total} rows, {p.failed} failed, "
                                f"{p.rate:.1f} rows/s{left}")
 
@@ -539,34 +553,11 @@ class _SendDisplay:
 
 def _print_results(result: Any) -> int:
     """Counts by status, the rows that need attention, the workbook, the next command."""
-    from rich.console import Console
-
-    report, path = result.report, result.workbook
-    out = Console(highlight=False, soft_wrap=True)
-    if result.planned_on is not None:
-        out.print(f"(planned as on {result.planned_on}, the day of this results workbook's "
-                  "first run, so the plan is unchanged)", markup=False)
-    counts = report.counts()
-    order = ["created", "updated", "stopped", "failed", "pending", "invalid", "duplicate",
-             "unplaceable"]
-    shown = " · ".join(f"{s} {counts[RowStatus(s)]}" for s in order if counts[RowStatus(s)])
-    out.print(f"Sent {report.sent} rows (through {result.through}): {shown or 'no rows'}",
-              markup=False)
-    attention = [r for r in report.rows if r.outcome.status is RowStatus.FAILED]
-    for r in attention[:_SHOWN_PROBLEMS]:
-        out.print(f"  row {r.row}: failed: {r.outcome.error}", markup=False)
-    if len(attention) > _SHOWN_PROBLEMS:
-        out.print(f"  ... and {len(attention) - _SHOWN_PROBLEMS} more (see the Results sheet)")
-    out.print(f"Results written to {path}", markup=False)
-    if report.auth_error is not None:
-        raise report.auth_error  # one line on stderr, exit 2; the results are written
-    if report.due_unsent:
-        out.print(f"{report.due_unsent} due rows were not sent: run the same command again "
-                  "to send them.", markup=False)
-    if attention:
-        out.print(f"Next: fix the failed rows in {path} if needed, then run: "
-                  f"leadbatch retry {path}", markup=False)
-    return int(report.exit_code)
+    for line in result.summary():
+        click.echo(line)
+    if result.report.auth_error is not None:
+        raise result.report.auth_error  # one line on stderr, exit 2; the results are written
+    return int(result.report.exit_code)
 
 
 def main(argv: list[str] | None = None, *, obj: dict[str, Any] | None = None) -> Any:

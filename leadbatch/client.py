@@ -113,6 +113,8 @@ class LeadsClient:
 
     async def send(self, action: Action, body: dict[str, Any]) -> Sent:
         """create = POST /leads, update = PUT /leads, stop = PUT /leads/stop/followup."""
+        if action not in ROUTES:
+            raise ValueError(f"unknown action {action!r}: use one of {', '.join(ROUTES)}")
         method, path = ROUTES[action]
         response, attempts = await self._call(method, path, json=body)
         try:
@@ -171,7 +173,7 @@ class LeadsClient:
             except Exception as exc:
                 if not is_network_error(exc):
                     raise
-                url = self._http.base_url.join(path)
+                url = str(self._http.base_url).rstrip("/") + path  # as httpx merges it
                 error = NetworkError(f"{method} {url}: {describe_network_error(exc)}")
             else:
                 if response.is_success:

@@ -17,12 +17,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any, Literal, Protocol
 
 from .client import Sent
 from .errors import ApiError, AuthError, TransientApiError
-from .journal import Journal, SendRecord, SendState, merge, row_key
+from .journal import Journal, JournalWriter, SendRecord, SendState, merge, row_key
 from .models import Action, RowStatus
 from .results import Outcome, ResultRow
 
@@ -132,6 +133,7 @@ def select(rows: Sequence[ResultRow], journal: Journal, *, scope: Scope, through
     known: list[ResultRow] = []
     send: list[int] = []
     in_scope: set[int] = set()
+    first_row: dict[str, int] = {}
     for i, row in enumerate(rows):
         due = is_due(row, through=through, mode=mode, start=start)
         was_failed = RowStatus.FAILED in (row.recorded, row.outcome.status)
@@ -141,6 +143,12 @@ def select(rows: Sequence[ResultRow], journal: Journal, *, scope: Scope, through
         if row.plan.status is not RowStatus.PLANNED or key is None:
             known.append(row)
             continue
+        if key in first_row:  # e.g. a row copied in an edited workbook: one send per key
+            why = f"duplicate of row {first_row[key]} (same email)"
+            plan = replace(row.plan, status=RowStatus.DUPLICATE, error=why)
+            known.append(replace(row, plan=plan, outcome=Outcome(RowStatus.DUPLICATE, why)))
+            continue
+        first_row[key] = row.row
         record = records.get(key)
         if record is None and (row.outcome.succeeded or was_failed):
             journal.adopt(key, row.plan, row.outcome)  # the workbook is the proof
@@ -184,8 +192,9 @@ async def execute(
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
-    known, todo, in_scope = select(rows, journal, scope=scope, through=through, mode=mode,
-                                   start=start)
+    # one transaction: adopting thousands of outcomes from a workbook costs one fsync
+    known, todo, in_scope = journal.batch([partial(
+        select, rows, journal, scope=scope, through=through, mode=mode, start=start)])[0]
     journal.save_snapshot(headers, known)
     report = Report(known, scope, in_scope=in_scope)
     limiter = RateLimiter(rate, clock, sleep) if rate else None
@@ -204,49 +213,60 @@ async def execute(
             i = next(queue, None)
             if i is None:
                 return
-            if limiter is not None:
-                await limiter.wait()
-                if stop.is_set():
-                    return
             row = known[i]
             key = row_key(row.plan)
             assert key is not None and row.plan.lead is not None
-            journal.start(key, row.plan)  # durable before the request goes out
+            before = await writer.submit(partial(journal.start, key, row.plan))
+            if stop.is_set():  # asked to stop while the mark was being committed
+                await writer.submit(partial(journal.restore, key, before))
+                return
+            if limiter is not None:
+                await limiter.wait()  # after the commit, so the cap holds for the requests
+                if stop.is_set():
+                    await writer.submit(partial(journal.restore, key, before))
+                    return
             begun.add(i)
             flying += 1
             report.sent += 1
             try:
                 sent = await client.send(row.plan.lead.action, row.plan.api_body())
             except AuthError as exc:
-                journal.release(key, attempts=exc.attempts, error=f"not sent: {exc.message}")
                 report.auth_error = exc
                 stop.set()  # nothing more can be sent with these credentials
-                record = journal.get(key)
+                op = partial(journal.release, key, attempts=exc.attempts,
+                             error=f"not sent: {exc.message}")
             except ApiError as exc:
-                record = journal.failed(key, http_status=exc.status, attempts=exc.attempts,
-                                        error=_describe(exc, retry_command))
                 failed += 1
+                op = partial(journal.failed, key, http_status=exc.status,
+                             attempts=exc.attempts, error=_describe(exc, retry_command))
             else:
-                record = journal.succeeded(
-                    key, http_status=sent.http_status, attempts=sent.attempts,
-                    lead_id=sent.lead.id, next_schedule_time=sent.lead.next_schedule_time)
+                op = partial(journal.succeeded, key, http_status=sent.http_status,
+                             attempts=sent.attempts, lead_id=sent.lead.id,
+                             next_schedule_time=sent.lead.next_schedule_time)
             finally:
                 flying -= 1
+            record = await writer.submit(op)
             known[i] = merge(rows[i], record)
             done += 1
             tell()
 
+    writer = JournalWriter(journal)
     tell()
     workers = [asyncio.ensure_future(worker()) for _ in range(min(concurrency, len(todo)))]
     try:
         await asyncio.gather(*workers)
-    except asyncio.CancelledError:
-        # a second Ctrl-C: give up on the requests in flight, but still report every row
+    except BaseException as exc:
+        # a second Ctrl-C (cancelled) or a bug: stop every worker; their rows in flight stay
+        # `in_flight` in the journal, to be sent once more by the next run
         stop.set()
         for w in workers:
             w.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(*workers, return_exceptions=True)
+        if not isinstance(exc, asyncio.CancelledError):
+            raise
+    finally:
+        await writer.close()
     _finish(report, journal, rows, todo, begun, stop.is_set())
     return report
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
+import json
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -24,11 +26,20 @@ from .calendar import Clock, today_in, utc_now
 from .config import ApiSettings, PlanSettings
 from .errors import InputFileError, UsageError
 from .executor import Mode, Progress, Report, Scope, execute
-from .journal import Journal, journal_path, row_key
-from .models import Assistant, PlanRow, RowStatus
+from .journal import (
+    ABOUT,
+    Journal,
+    SendState,
+    journal_path,
+    rebuild_results,
+    row_key,
+    send_key,
+)
+from .models import Assistant, PlanRow, RowStatus, SourceRow
 from .results import ReadBack, ResultRow, read_back, unsent, write_results_workbook
 
 PLANNED_ON = "planned_on"  # journal meta: the day an input sheet was first planned
+SHEET_KEYS = "sheet_keys"  # journal meta: a digest of that sheet's send keys
 
 
 @dataclass
@@ -51,6 +62,35 @@ class JobResult:
     workbook: Path
     through: dt.date
     planned_on: dt.date | None = None  # an input sheet planned as on an earlier run's day
+
+    def summary(self, shown: int = 10) -> list[str]:
+        """What a person needs after a run: counts, failed rows, the workbook, what next."""
+        report, path = self.report, self.workbook
+        lines = []
+        if self.planned_on is not None:
+            lines.append(f"(planned as on {self.planned_on}, the day of this results "
+                         "workbook's first run, so the plan is the same)")
+        counts = report.counts()
+        by_status = " · ".join(f"{s.value} {counts[s]}" for s in _SHOWN if counts[s])
+        lines.append(f"Sent {_rows(report.sent)} this run (through {self.through}). "
+                     f"Rows: {by_status or 'none'}")
+        failed = [r for r in report.rows if r.outcome.status is RowStatus.FAILED]
+        lines += [f"  row {r.row}: failed: {r.outcome.error}" for r in failed[:shown]]
+        if len(failed) > shown:
+            lines.append(f"  ... and {len(failed) - shown} more (see the Results sheet)")
+        later = [r.plan.send_date for r in report.rows if r.outcome.status is RowStatus.PENDING
+                 and r.plan.send_date is not None and r.plan.send_date > self.through]
+        if later:
+            lines.append(f"{_rows(len(later))} planned for later days (the next on "
+                         f"{min(later)}): run the same command again on or after that day.")
+        if report.due_unsent:
+            lines.append(f"{_rows(report.due_unsent)} due but not finished: run the same "
+                         "command again to send them.")
+        lines.append(f"Results written to {path}")
+        if failed:
+            lines.append(f"Next: fix the failed rows in {path} if needed, then run: "
+                         f"leadbatch retry {path}")
+        return lines
 
 
 def workbook_kind(path: Path) -> Literal["plan", "results"] | None:
@@ -79,36 +119,66 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
             rows, headers = book.rows, book.headers
             mode, start = _mode(book, settings), _date(book.about.get("start"))
         else:
-            from .planner import plan_leads
-            from .reader import read_leads
-
-            # A re-run plans as on the first run's day, so the plan (and what is due) is
-            # the same one: re-planning from today would shift every unsent row.
-            first = journal.meta(PLANNED_ON)
-            day = dt.date.fromisoformat(first) if first else today
-            if settings.start is not None and settings.start < day:
-                raise UsageError(f"start {settings.start} is in the past (today is {day} "
-                                 f"in {settings.timezone})")
-            sheet = read_leads(source, today=day)
-            plan = plan_leads(sheet.rows, assistants(), settings, today=day)
-            rows = [unsent(r, sheet.fields) for r in plan.rows]
-            headers, mode, start = sheet.headers, settings.mode, plan.start
-            journal.set_meta(PLANNED_ON, day.isoformat())
-            planned_on = day if first else None
+            rows, headers, start, planned_on = _plan_sheet(
+                source, settings, assistants, journal, prior, today)
+            mode = settings.mode
         if prior is not None:
             rows = carry_over(rows, prior.rows)
         through = sending.through or today
+        about = _about(source, mode, start, through)
+        journal.set_meta(ABOUT, json.dumps(about))
         report = _send(rows, headers, api, journal, output, scope="run", mode=mode,
                        start=start, through=through, sending=sending)
-        written = write_results_workbook(output, report.rows, headers,
-                                         about=_about(source, mode, start, through))
+        written = write_results_workbook(output, report.rows, headers, about=about)
     return JobResult(report, written, through, planned_on)
+
+
+def _plan_sheet(source: Path, settings: PlanSettings,
+                assistants: Callable[[], Sequence[Assistant]], journal: Journal,
+                prior: ReadBack | None, today: dt.date
+                ) -> tuple[list[ResultRow], list[str], dt.date, dt.date | None]:
+    """An input sheet, planned. Run again on the same sheet, it is planned as on the first
+    run's day, so the plan (and what is due when) stays the same; re-planning from today
+    would shift every unsent row. A changed sheet is planned from today, leaving out the
+    rows already sent, so they take no room. Also returns the first run's day if used."""
+    from .planner import plan_leads
+    from .reader import read_leads
+
+    first = journal.meta(PLANNED_ON)
+    sheet = read_leads(source, today=dt.date.fromisoformat(first) if first else today)
+    keys = sorted(k for r in sheet.rows if (k := _source_key(r)) is not None)
+    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()
+    same = first is not None and journal.meta(SHEET_KEYS) == digest
+    day = dt.date.fromisoformat(first) if same and first else today
+    if settings.start is not None and settings.start < day:
+        raise UsageError(f"start {settings.start} is in the past (today is {day} "
+                         f"in {settings.timezone})")
+    done: set[str] = set()
+    if not same:
+        done = {k for k, r in journal.records().items() if r.state is SendState.SUCCEEDED}
+        done |= {k for p in (prior.rows if prior else []) if p.outcome.succeeded
+                 and (k := row_key(p.plan)) is not None}
+    plan = plan_leads([r for r in sheet.rows if _source_key(r) not in done], assistants(),
+                      settings, today=day)
+    planned = iter(plan.rows)
+    rows = [unsent(PlanRow(r, RowStatus.PLANNED)) if _source_key(r) in done
+            else unsent(next(planned), sheet.fields) for r in sheet.rows]
+    journal.set_meta(PLANNED_ON, day.isoformat())
+    journal.set_meta(SHEET_KEYS, digest)
+    return rows, sheet.headers, plan.start, day if same and day < today else None
+
+
+def _source_key(row: SourceRow) -> str | None:
+    lead = row.lead
+    return send_key(lead.action, lead.email) if lead is not None and row.status is None else None
 
 
 def retry_job(results: Path, output: Path | None, *, api: ApiSettings, timezone: str,
               sending: Sending, clock: Clock = utc_now) -> JobResult:
     """`leadbatch retry`: re-send failed rows (as edited) and pending rows now due."""
     out = output or results
+    if not results.exists() and journal_path(results).is_file():
+        rebuild_results(results)  # a first run killed before it wrote the workbook
     if workbook_kind(results) == "plan":
         raise UsageError(f"{results} is a plan workbook: send it with "
                          f"`leadbatch run {results} -o RESULTS.xlsx`")
@@ -123,10 +193,11 @@ def retry_job(results: Path, output: Path | None, *, api: ApiSettings, timezone:
             with Journal(source_journal) as theirs:
                 journal.absorb(theirs)  # what the results' own journal knows counts too
         mode, start = _mode(book, None), _date(book.about.get("start"))
+        about = {**book.about, "through": through.isoformat()}
+        journal.set_meta(ABOUT, json.dumps(about))
         report = _send(book.rows, book.headers, api, journal, out, scope="retry", mode=mode,
                        start=start, through=through, sending=sending)
-        written = write_results_workbook(out, report.rows, book.headers,
-                                         about={**book.about, "through": through.isoformat()})
+        written = write_results_workbook(out, report.rows, book.headers, about=about)
     return JobResult(report, written, through)
 
 
@@ -154,6 +225,12 @@ def carry_over(rows: Sequence[ResultRow], prior: Sequence[ResultRow]) -> list[Re
 
 
 _DONE = (RowStatus.CREATED, RowStatus.UPDATED, RowStatus.STOPPED)
+_SHOWN = (*_DONE, RowStatus.FAILED, RowStatus.PENDING, RowStatus.INVALID, RowStatus.DUPLICATE,
+          RowStatus.UNPLACEABLE)
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def _send(rows: Sequence[ResultRow], headers: Sequence[str], api: ApiSettings,

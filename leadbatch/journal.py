@@ -11,21 +11,25 @@ workbook can be rebuilt from it at any time. No credential is ever stored here.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import enum
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import UsageError
 from .models import SUCCESS_FOR_ACTION, Lead, PlanRow, RowStatus, SourceRow
 from .results import Outcome, ResultRow, write_results_workbook
 
+T = TypeVar("T")
 JOURNAL_SUFFIX = ".journal.sqlite"
 SCHEMA_VERSION = "1"
+ABOUT = "about"  # meta: the run's mode, start, through... as the results Summary lists them
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,7 +41,7 @@ CREATE TABLE IF NOT EXISTS sends (
     updated_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS snapshot (
-    row INTEGER PRIMARY KEY, key TEXT, plan_status TEXT NOT NULL, error TEXT NOT NULL,
+    seq INTEGER PRIMARY KEY, row INTEGER NOT NULL, key TEXT, plan_status TEXT NOT NULL, error TEXT NOT NULL,
     assistant_email TEXT, send_date TEXT, schedule_id INTEGER, schedule_name TEXT,
     lead TEXT, cells TEXT NOT NULL, echo TEXT NOT NULL, outcome TEXT NOT NULL
 );
@@ -102,12 +106,16 @@ class SendRecord:
 class Journal:
     """The journal of one results workbook; one process at a time may hold it open."""
 
-    def __init__(self, path: str | Path, *, now: Any = None) -> None:
+    def __init__(self, path: str | Path, *,
+                 now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
         self.path = Path(path)
-        self._now = now or (lambda: dt.datetime.now(dt.UTC))
+        self._now = now  # stamps sentAt / updated_at
         try:
             # isolation_level=None: each statement commits on its own, unless BEGIN is used.
-            self._db = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+            # check_same_thread=False: `JournalWriter` commits from a worker thread, one
+            # batch at a time; nothing else touches the connection meanwhile.
+            self._db = sqlite3.connect(self.path, timeout=0, isolation_level=None,
+                                       check_same_thread=False)
         except sqlite3.Error as exc:
             raise UsageError(f"{self.path}: cannot open the journal: {exc}") from None
         try:
@@ -160,10 +168,12 @@ class Journal:
     def records(self) -> dict[str, SendRecord]:
         return {r[0]: _record(r) for r in self._db.execute("SELECT * FROM sends")}
 
-    def start(self, key: str, row: PlanRow) -> None:
-        """Durably mark `row` in flight: call before its request goes out."""
+    def start(self, key: str, row: PlanRow) -> SendRecord | None:
+        """Mark `row` in flight (durable once committed): before its request goes out.
+        Returns the record as it was, for `restore`."""
         lead = row.lead
         assert lead is not None
+        before = self.get(key)
         stamp = self._stamp()
         values = (key, row.row, lead.action, lead.email, row.assistant_email,
                   _iso(row.send_date), row.schedule_id, row.schedule_name, stamp)
@@ -178,6 +188,15 @@ class Journal:
             "updated_at=excluded.updated_at",
             values,
         )
+        return before
+
+    def restore(self, key: str, before: SendRecord | None) -> None:
+        """Undo `start` for a request that never went out (stopped while waiting its turn)."""
+        if before is None:
+            self._db.execute("DELETE FROM sends WHERE key=?", (key,))
+        else:
+            self._db.execute("UPDATE sends SET state=?, attempts=?, error=? WHERE key=?",
+                             (before.state.value, before.attempts, before.error, key))
 
     def succeeded(self, key: str, *, http_status: int, attempts: int, lead_id: int | None,
                   next_schedule_time: str | None) -> SendRecord:
@@ -188,11 +207,14 @@ class Journal:
                error: str) -> SendRecord:
         return self._finish(key, SendState.FAILED, http_status, attempts, error, None, None)
 
-    def release(self, key: str, *, attempts: int, error: str) -> None:
+    def release(self, key: str, *, attempts: int, error: str) -> SendRecord:
         """Back to pending: the request was refused before the API took it (bad token)."""
         self._db.execute(
             "UPDATE sends SET state='pending', attempts=attempts+?, error=?, updated_at=? "
             "WHERE key=?", (attempts, error, self._stamp(), key))
+        found = self.get(key)
+        assert found is not None
+        return found
 
     def _finish(self, key: str, state: SendState, http_status: int | None, attempts: int,
                 error: str, lead_id: int | None, next_time: str | None) -> SendRecord:
@@ -209,10 +231,9 @@ class Journal:
     def absorb(self, other: Journal) -> None:
         """Take every send `other` knows and this journal does not (retry -o OUT)."""
         rows = other._db.execute("SELECT * FROM sends").fetchall()
-        self._db.execute("BEGIN")
-        self._db.executemany(
-            "INSERT OR IGNORE INTO sends VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-        self._db.execute("COMMIT")
+        self.batch([partial(self._db.executemany,
+                            "INSERT OR IGNORE INTO sends VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            rows)])
 
     def adopt(self, key: str, row: PlanRow, outcome: Outcome) -> None:
         """Record an outcome proven elsewhere (a results workbook) that the journal lacks."""
@@ -227,6 +248,17 @@ class Journal:
              outcome.sent_at, row.assistant_email, _iso(row.send_date), row.schedule_id,
              row.schedule_name, self._stamp()),
         )
+
+    def batch(self, ops: Sequence[Callable[[], T]]) -> list[T]:
+        """Run journal calls in one transaction: one fsync for the lot, all or nothing."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            done = [op() for op in ops]
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return done
 
     # --- snapshot of the run's rows, to rebuild the workbook from -------------------------
 
@@ -244,8 +276,8 @@ class Journal:
         self._db.execute("BEGIN")
         try:
             self._db.execute("DELETE FROM snapshot")
-            self._db.executemany("INSERT INTO snapshot VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                                 [_snap(r) for r in rows])
+            self._db.executemany("INSERT INTO snapshot VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                 [(i, *_snap(r)) for i, r in enumerate(rows)])
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('headers', ?)",
                              (json.dumps(list(headers)),))
             self._db.executemany(
@@ -263,21 +295,54 @@ class Journal:
         headers: list[str] = json.loads(found[0]) if found else []
         records = self.records()
         rows = []
-        for snap in self._db.execute("SELECT * FROM snapshot ORDER BY row"):
-            rows.append(_merge(_unsnap(snap), records.get(snap[1]) if snap[1] else None))
+        for _, *snap in self._db.execute("SELECT * FROM snapshot ORDER BY seq"):
+            rows.append(merge(_unsnap(snap), records.get(snap[1]) if snap[1] else None))
         return headers, rows
 
     def _stamp(self) -> str:
-        now: dt.datetime = self._now()
-        return now.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return self._now().astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class JournalWriter:
+    """Group commit for coroutines: calls submitted while a batch is being committed (in a
+    thread, so the event loop keeps serving answers) go together in the next batch. Each
+    call returns only once its batch is durable."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+        self._queue: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
+        self._drain: asyncio.Task[None] | None = None
+
+    async def submit(self, op: Callable[[], T]) -> T:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.append((op, future))
+        if self._drain is None or self._drain.done():
+            self._drain = asyncio.ensure_future(self._commit())
+        return await future
+
+    async def close(self) -> None:
+        """Wait for the batch in hand: the journal is then safe to use directly again."""
+        while self._drain is not None and not self._drain.done():
+            await asyncio.shield(self._drain)
+
+    async def _commit(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            try:
+                results = await asyncio.to_thread(self.journal.batch, [op for op, _ in batch])
+            except Exception as exc:  # e.g. disk full: every caller of this batch hears it
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
 
 
 def merge(row: ResultRow, record: SendRecord | None) -> ResultRow:
-    """A row's outcome with what the journal knows added: the journal is newer."""
-    return _merge(row, record)
-
-
-def _merge(row: ResultRow, record: SendRecord | None) -> ResultRow:
+    """A row's outcome with what the journal knows added: the journal is newer, except
+    that a success the row already shows is never undone."""
     if row.outcome.succeeded or record is None or row.plan.status is not RowStatus.PLANNED:
         return row
     outcome = record.outcome()
@@ -304,7 +369,8 @@ def rebuild_results(results: str | Path, out: str | Path | None = None) -> Path:
         raise UsageError(f"{source}: no journal here to rebuild {results} from")
     with Journal(source) as journal:
         headers, rows = journal.result_rows()
-    return write_results_workbook(out or results, rows, headers)
+        about = json.loads(journal.meta(ABOUT) or "{}")
+    return write_results_workbook(out or results, rows, headers, about=about)
 
 
 def _snap(r: ResultRow) -> tuple[Any, ...]:
@@ -315,7 +381,7 @@ def _snap(r: ResultRow) -> tuple[Any, ...]:
             json.dumps(r.echo), json.dumps(o.__dict__, default=str))
 
 
-def _unsnap(s: sqlite3.Row | tuple[Any, ...]) -> ResultRow:
+def _unsnap(s: Sequence[Any]) -> ResultRow:
     n, _, status, error, assistant, day, sid, sname, lead, cells, echo, outcome = s
     src = SourceRow(n, json.loads(cells), Lead.model_validate_json(lead) if lead else None)
     plan = PlanRow(src, RowStatus(status), assistant, _date(day), sid, sname, error)

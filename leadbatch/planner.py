@@ -212,10 +212,9 @@ class _Planner:
         else:
             options = (self.default[a],)
         if len(options) > 1:
-            order = {s: i for i, s in enumerate(options)}
-            options = sorted(
-                options,
-                key=lambda s: (self.turns[a, off, s], self.turns_total[a, s], order[s]),
+            turns, total, configured = self.turns, self.turns_total, options
+            options = sorted(  # least used that day, then overall, then configured order
+                configured, key=lambda s: (turns[a, off, s], total[a, s], configured.index(s))
             )
         created = self._created(off)
         for s in options:
@@ -239,14 +238,15 @@ class _Planner:
             schedule_name=seq.schedule_name,
         )
 
-    def _reject(self, i: int, reason: str, a: int | None = None, off: int | None = None) -> None:
+    def _reject(self, i: int, reason: str) -> None:
+        """Unplaceable: the row keeps what it asked for, so the workbook shows it."""
         lead = self.rows[i].lead
         assert lead is not None
         self.out[i] = PlanRow(
             self.rows[i],
             RowStatus.UNPLACEABLE,
-            assistant_email=self.emails[a] if a is not None else lead.assistant_email,
-            send_date=self.start + dt.timedelta(days=off) if off is not None else lead.send_date,
+            assistant_email=lead.assistant_email,
+            send_date=lead.send_date,
             schedule_id=lead.schedule_id,
             schedule_name=lead.schedule_name,
             error=reason,
@@ -297,7 +297,7 @@ class _Planner:
                 others.append(i)
             elif src.lead is not None and (
                 src.lead.send_date is not None
-                or (self.sequence_mode and (src.lead.schedule_id or src.lead.schedule_name))
+                or (self.sequence_mode and self._own(i)[0] is not None)
             ):
                 fixed.append((0 if src.lead.assistant_email else 1, i))
             else:
@@ -328,7 +328,7 @@ class _Planner:
             if day is not None and day != seq_day:
                 return None, own, (
                     f"sendDate {day} does not match sequence {_label(own)}, whose first "
-                    f"email goes out {spec.delay} days after the start {self.start} ({seq_day})"
+                    f"email goes out {_days(spec.delay)} after the start {self.start} ({seq_day})"
                 )
             day = seq_day
         assert day is not None
@@ -340,7 +340,7 @@ class _Planner:
         if self.sequence_mode and own is None and off not in self.by_delay:
             delays = ", ".join(str(d) for d in sorted(self.by_delay))
             return None, own, (
-                f"no sequence starts {off} days after the start {self.start}, so nothing "
+                f"no sequence starts {_days(off)} after the start {self.start}, so nothing "
                 f"can go out on {day} (mode = sequence; start delays configured: {delays})"
             )
         return off, own, ""
@@ -402,16 +402,11 @@ class _Planner:
 
     def _days(self) -> list[int]:
         """Offsets of the days flexible rows may use, in order."""
-        if self.sequence_mode:
-            offs = sorted(self.by_delay)
-        else:
-            last = (self.end - self.start).days if self.end else HORIZON_DAYS
-            offs = list(range(last + 1))
-        last_day = self.end or (self.start + dt.timedelta(days=HORIZON_DAYS))
+        last = (self.end - self.start).days if self.end else HORIZON_DAYS
+        offs = sorted(self.by_delay) if self.sequence_mode else range(last + 1)
         return [
             o for o in offs
-            if self.start + dt.timedelta(days=o) <= last_day
-            and self.cal.is_sending_day(self.start + dt.timedelta(days=o))
+            if o <= last and self.cal.is_sending_day(self.start + dt.timedelta(days=o))
         ]
 
     def _place_flexible(self, rows: list[int]) -> None:
@@ -573,6 +568,10 @@ class _Planner:
             limits=dict(zip(self.emails, self.limit, strict=True)),
             new_leads=dict(new),
         )
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
 
 
 def _label(seq: _Seq) -> str:

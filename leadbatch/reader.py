@@ -42,6 +42,9 @@ from .sheetfile import read_cells
 __all__ = ["LeadSheet", "parse_rows", "read_leads"]
 
 _SHARED_LIMIT = 200_000  # distinct custom field values kept for sharing
+# Excel's limit for one cell: a longer value cannot be written back to a plan or results
+# workbook intact, so it could not be shown, checked or sent as the sheet has it.
+MAX_CELL_LENGTH = 32_767
 
 # Lead fields whose cell is copied as plain text.
 _TEXT_FIELDS = ("last_name", "source", "context", "additional_information_line", "schedule_name")
@@ -173,7 +176,8 @@ def _header_names(
     bases: list[str] = []
     unnamed: set[str] = set()
     for index, cell in enumerate(header):
-        text = clean_text(cell)
+        # "Email\nAddress" (Alt+Enter in Excel) is one column name on one line.
+        text = " ".join(clean_text(cell).split())
         if not text:
             text = f"column {first_column + index}"
             unnamed.add(text)
@@ -275,6 +279,12 @@ class _RowParser:
                     )
         if not errors and not any(texts):
             return None
+        if max(map(len, texts)) > MAX_CELL_LENGTH:
+            errors.extend(
+                RowError(number, self.names[i], f"the cell holds {len(t):,} characters; a "
+                         f"spreadsheet cell holds at most {MAX_CELL_LENGTH:,}")
+                for i, t in enumerate(texts) if len(t) > MAX_CELL_LENGTH
+            )
         values = dict(zip(self.names, texts, strict=True))
         lead, key = self._lead(number, cells, texts, errors)
         return SourceRow(number, values, lead, errors), key

@@ -18,7 +18,15 @@ from typing import Any, Literal
 from python_calamine import CalamineError, CalamineWorkbook
 
 from .errors import InputFileError
-from .models import ACTIONS, SUCCEEDED, SUCCESS_FOR_ACTION, PlanRow, RowStatus, SourceRow
+from .models import (
+    ACTIONS,
+    SUCCEEDED,
+    SUCCESS_FOR_ACTION,
+    PlanRow,
+    RowError,
+    RowStatus,
+    SourceRow,
+)
 from .workbooks import PLAN_COLUMNS
 from .xlsx import Cell, SheetSpec, cell_text, write_workbook
 
@@ -183,7 +191,7 @@ def read_back(path: str | Path) -> ReadBack:
     headers = header[len(fixed):]
     while headers and not headers[-1]:
         headers.pop()  # trailing empty columns some editors add
-    records: list[tuple[int, dict[str, Any], list[object]]] = []
+    records: list[tuple[int, int, dict[str, Any], list[object]]] = []
     for line, cells in enumerate(grid[1:], start=2):
         cells = list(cells) + [None] * (len(header) - len(cells))
         if all(cell_text(v) == "" for v in cells):
@@ -193,18 +201,28 @@ def read_back(path: str | Path) -> ReadBack:
             number = int(float(cell_text(block["row"])))
         except ValueError:
             number = line  # the row number was erased: fall back to the workbook's own
-        records.append((number, block, cells[len(fixed): len(fixed) + len(headers)]))
+        records.append((line, number, block, cells[len(fixed): len(fixed) + len(headers)]))
     if not records:
         raise InputFileError(source, "no data rows")
+    # Parsed by workbook line, which is unique even when the user copied a row, so that
+    # duplicates are caught; then each row gets its input row number back.
     # `today` far in the past: a pinned sendDate that was valid when planned stays valid.
-    parsed = parse_rows(headers, [(n, c) for n, _, c in records], source=str(source),
+    parsed = parse_rows(headers, [(line, c) for line, _, _, c in records], source=str(source),
                         today=dt.date(1900, 1, 1))
-    by_row = {s.row: s for s in parsed.rows}
-    rows = [_row(by_row[n], block, kind) for n, block, _ in records]
+    number_of = {line: number for line, number, _, _ in records}
+    by_line = {s.row: s for s in parsed.rows}
+    rows = []
+    for line, number, block, _ in records:
+        src = by_line.get(line) or SourceRow(line, {}, None, [
+            RowError(line, None, "the input's own columns are empty")])
+        src = replace(src, row=number, duplicate_of=number_of.get(src.duplicate_of or 0))
+        rows.append(_row(src, block, kind))
     return ReadBack(source, kind, headers, rows, about)
 
 
 def _load_grid(path: Path) -> tuple[Literal["plan", "results"], list[list[Any]], dict[str, str]]:
+    if not path.is_file():
+        raise InputFileError(path, "no such file")
     try:
         with CalamineWorkbook.from_path(str(path)) as book:
             names = book.sheet_names
@@ -214,8 +232,6 @@ def _load_grid(path: Path) -> tuple[Literal["plan", "results"], list[list[Any]],
                                      "(no sheet named Plan or Results)")
             grid = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             summary = book.get_sheet_by_name("Summary").to_python() if "Summary" in names else []
-    except FileNotFoundError:
-        raise InputFileError(path, "no such file") from None
     except (CalamineError, OSError, ValueError) as exc:
         raise InputFileError(path, f"cannot read this workbook: {exc}") from None
     if not grid:

@@ -14,7 +14,8 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from types import FrameType, TracebackType
 from typing import Any, ClassVar, TextIO
 
@@ -123,21 +124,28 @@ class SandboxServer:
         faults: Faults = Faults(),  # noqa: B008 (frozen)
         assistants: Sequence[Assistant] | None = None,
         sequences: Sequence[SequenceSpec] = (),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`sequences` makes those known (with their first-step delay); `clock` times tokens."""
         seeded = (
             [a.model_dump(by_alias=True, mode="json") for a in assistants]
             if assistants is not None
             else list(SEED_ASSISTANTS)
         )
-        self.state = SandboxState(seeded, faults, sequences=sequences)
+        self.state = SandboxState(seeded, faults, sequences=sequences, clock=clock)
         self.port = port
         self.url = ""
         self.token_url = ""
         self._server: uvicorn.Server | None = None
+        self._transports: Connections = {}
         self._thread: threading.Thread | None = None
 
     def start(self) -> SandboxServer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if self._server is not None:
+            return self  # already serving
+        # proto must say TCP: asyncio sets TCP_NODELAY on accepted sockets only then, and
+        # without it every keep-alive answer waits ~40 ms for a delayed ACK (Nagle).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", self.port))
@@ -151,6 +159,7 @@ class SandboxServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.token_url = self.url + TOKEN_PATH
         connections: Connections = {}
+        self._transports = connections  # peer -> transport of every open connection
         config = uvicorn.Config(
             build_app(self.state, connections),
             http=_protocol_class(connections),

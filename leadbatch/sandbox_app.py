@@ -147,7 +147,7 @@ def build_app(state: SandboxState, connections: Connections) -> Starlette:
 
 async def _gate(state: SandboxState, request: Request) -> Response | None:
     """Count, delay, and check the bearer token and user identifier like the real API."""
-    state.count_request(request.url.path)
+    state.count_request(request.scope["path"])
     await _latency(state)
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not state.token_valid(token.strip()):

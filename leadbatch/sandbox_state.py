@@ -171,6 +171,11 @@ class SandboxState:
             expiry = self._tokens.get(token)
             return expiry is not None and self._clock() < expiry
 
+    def issued_tokens(self) -> list[str]:
+        """Every token still valid (for tests proving that tokens never leak)."""
+        with self._lock:
+            return list(self._tokens)
+
     def expire_tokens(self) -> None:
         with self._lock:
             self._tokens.clear()

@@ -35,6 +35,14 @@ _SNIFF_BYTES = 64 * 1024
 _SENTINEL = "\x1fleadbatch-end-of-file\x1f"
 # Control bytes that text never holds (tab, newlines, form feed excepted).
 _CONTROL_BYTES = [bytes([b]) for b in (*range(0x09), 0x0B, *range(0x0E, 0x20), 0x7F)]
+# A real sheet's XML packs 5 to 20 times smaller; a zip bomb's a thousand times. Small
+# parts (styles, an empty sheet) may pack better, so only big ones are judged.
+_MAX_PACKING = 100
+_JUDGED_FROM = 16 << 20
+_MAX_UNPACKED = 4 << 30  # what the reader can hold in memory, roughly a million rows
+# One huge cell must become its row's error, not stop the file (the csv module's
+# default limit is 128 KiB); the reader checks every cell against Excel's own limit.
+csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))
 
 
 @dataclass
@@ -60,6 +68,9 @@ def read_cells(path: str | Path) -> SheetCells:
     if suffix in EXCEL_SUFFIXES or suffix in ODS_SUFFIXES:
         what = "an OpenDocument spreadsheet" if suffix in ODS_SUFFIXES else "an Excel file"
         if kind == "text":
+            if _looks_binary(head):
+                raise InputFileError(p, f"not {what} (it is neither a workbook nor text: a "
+                                     "damaged file or another kind of file)")
             looks = "an HTML page" if _looks_html(head) else "text/CSV"
             raise InputFileError(p, f"not {what} (it looks like {looks})")
         return _workbook_cells(p, what, head)
@@ -100,6 +111,10 @@ def _content_kind(head: bytes) -> str:
 def _looks_html(head: bytes) -> bool:
     start = head[:1024].lstrip().lower()
     return start.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml"))
+
+
+def _looks_binary(sample: bytes) -> bool:
+    return sum(map(sample.count, _CONTROL_BYTES)) > len(sample) // 10
 
 
 def _binary_name(p: Path, head: bytes) -> str:
@@ -171,14 +186,34 @@ def _check_container(p: Path, what: str, head: bytes) -> None:
         return
     try:
         with zipfile.ZipFile(p) as zf:
-            names = set(zf.namelist())
+            members = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise InputFileError(
             p, f"cannot be read as {what}: the file is damaged or incomplete "
             "(download or save it again)"
         ) from None
+    names = {m.filename for m in members}
     if not names & {"xl/workbook.xml", "xl/workbook.bin", "content.xml"}:
         raise InputFileError(p, f"not {what} (it is a zip archive without a workbook in it)")
+    _check_unpacked_size(p, members)
+
+
+def _check_unpacked_size(p: Path, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip bomb before unpacking it: the sizes the zip declares are the ones
+    calamine holds it to (it stops at a member larger than declared)."""
+    for m in members:
+        if m.file_size > _JUDGED_FROM and m.file_size > _MAX_PACKING * max(m.compress_size, 1):
+            raise InputFileError(
+                p, f"refused: {m.filename} would unpack to {m.file_size >> 20:,} MB from "
+                f"{max(m.compress_size >> 10, 1):,} KB, which no real spreadsheet does "
+                "(a zip bomb or a damaged file)"
+            )
+    total = sum(m.file_size for m in members)
+    if total > _MAX_UNPACKED:
+        raise InputFileError(
+            p, f"too big to read: it unpacks to {total >> 20:,} MB (at most "
+            f"{_MAX_UNPACKED >> 20:,} MB); save it as CSV, or split it into smaller files"
+        )
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -212,7 +247,7 @@ def _decode(p: Path, data: bytes) -> str:
     half = len(sample) // 2
     if half and sample[1::2].count(0) >= half * 9 // 10:  # UTF-16-LE without its BOM
         return data.decode("utf-16-le", errors="replace").replace("\x00", "")
-    if sum(map(sample.count, _CONTROL_BYTES)) > len(sample) // 10:
+    if _looks_binary(sample):
         raise InputFileError(p, "not a CSV file (it contains binary data)")
     if b"\x00" in data:
         data = data.replace(b"\x00", b"")  # stray NULs from a broken export: drop them
@@ -220,10 +255,20 @@ def _decode(p: Path, data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    # Line by line: two exports pasted together may be UTF-8 above and Windows-1252
+    # below, and each line must read as it was written.
+    return "".join(map(_decode_line, data.splitlines(keepends=True)))
+
+
+def _decode_line(line: bytes) -> str:
     try:
-        return data.decode("cp1252")  # what Excel on Windows writes as "CSV"
+        return line.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("latin-1")  # cp1252 leaves five bytes undefined
+        pass
+    try:
+        return line.decode("cp1252")  # what Excel on Windows writes as "CSV"
+    except UnicodeDecodeError:
+        return line.decode("latin-1")  # cp1252 leaves five bytes undefined
 
 
 def _excel_sep_line(lines: io.StringIO) -> str | None:

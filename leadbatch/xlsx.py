@@ -93,6 +93,8 @@ def write_workbook(
         book.close()
         with open(tmp_name, "rb") as fh:
             os.fsync(fh.fileno())
+        # mkstemp makes the file 0600; give it the mode a plain open() would have.
+        os.chmod(tmp_name, 0o666 & ~_umask())
         os.replace(tmp_name, target)
         _fsync_dir(folder)
     except OSError as exc:
@@ -104,6 +106,12 @@ def write_workbook(
             os.unlink(tmp_name)
         raise
     return target
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_dir(folder: Path) -> None:

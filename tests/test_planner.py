@@ -322,7 +322,7 @@ def test_sequence_mode_pinned_rows() -> None:
         (PLANNED, D(2026, 3, 4), "In 2 days"), (PLANNED, D(2026, 3, 9), "In 7 days"),
     ]
     assert p.rows[2].error == (
-        "no sequence starts 1 days after the start 2026-03-02, so nothing can go out on "
+        "no sequence starts 1 day after the start 2026-03-02, so nothing can go out on "
         "2026-03-03 (mode = sequence; start delays configured: 0, 2, 7, 12)"
     )
     assert p.rows[3].error == (

@@ -1,0 +1,388 @@
+"""`leadbatch run` and `leadbatch retry` as a user runs them: real processes, real sockets,
+exact exit codes, kill -9 and Ctrl-C in the middle of a run."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from leadbatch.cli import main
+from leadbatch.executor import INTERRUPTED
+from leadbatch.journal import Journal, journal_path, send_key
+from leadbatch.models import PlanRow, RowStatus
+from leadbatch.reader import parse_rows
+from leadbatch.results import unsent
+from leadbatch.sandbox import Faults, SandboxServer
+
+ENV_NAMES = ("LEADBATCH_API_URL", "LEADBATCH_TOKEN_URL", "LEADBATCH_CLIENT_ID",
+             "LEADBATCH_CLIENT_SECRET", "LEADBATCH_USER_IDENTIFIER")
+ALL_DAYS = ("--days", "mon,tue,wed,thu,fri,sat,sun")
+MONDAY = "2030-01-07"
+
+
+def write_leads(path: Path, n: int, *, bad: int = 0) -> list[str]:
+    emails = [f"lead{i}@example.com" for i in range(n)]
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["First Name", "Email", "Company"])
+        out.writerows([f"Name{i}", e, f"Co {i}"] for i, e in enumerate(emails))
+        out.writerows([f"Bad{j}", f"not-an-email-{j}", ""] for j in range(bad))
+    return emails
+
+
+def leadbatch(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "leadbatch", *args], capture_output=True,
+                          text=True, timeout=120, env=env, cwd=cwd)
+
+
+def start(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "leadbatch", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+
+
+def results_rows(path: Path) -> list[dict[str, Any]]:
+    grid = list(openpyxl.load_workbook(path)["Results"].iter_rows(values_only=True))
+    return [dict(zip(grid[0], r, strict=True)) for r in grid[1:]]
+
+
+def journal_states(results: Path) -> dict[str, str]:
+    with contextlib.closing(sqlite3.connect(journal_path(results))) as db:
+        return {email: state for email, state in db.execute("SELECT email, state FROM sends")}
+
+
+def wait_for_posts(sandbox: SandboxServer, n: int) -> None:
+    deadline = time.monotonic() + 60
+    while len(sandbox.state.post_counts) < n:
+        assert time.monotonic() < deadline, "the run did not get going"
+        time.sleep(0.02)
+
+
+def put_faults(sandbox: SandboxServer, faults: dict[str, Any]) -> None:
+    request = urllib.request.Request(sandbox.url + "/_sandbox/faults", method="PUT",
+                                     data=json.dumps(faults).encode(),
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def test_run_creates_every_row_once_and_a_rerun_sends_nothing(
+    sandbox: SandboxServer, sandbox_env: dict[str, str], tmp_path: Path
+) -> None:
+    emails = write_leads(tmp_path / "leads.csv", 12)
+    res = tmp_path / "results.xlsx"
+    first = leadbatch("run", "leads.csv", "-o", "results.xlsx", *ALL_DAYS, env=sandbox_env,
+                      cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "Sent 12 rows this run (through " in first.stdout
+    assert "). Rows: created 12\n" in first.stdout
+    assert "Results written to results.xlsx\n" in first.stdout
+    assert sandbox.state.post_counts == dict.fromkeys(emails, 1)
+    posts = sandbox.state.requests["/leads"]
+    again = leadbatch("run", "leads.csv", "-o", "results.xlsx", *ALL_DAYS, env=sandbox_env,
+                      cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "Sent 0 rows this run" in again.stdout and "Rows: created 12\n" in again.stdout
+    assert sandbox.state.requests["/leads"] == posts
+    rows = results_rows(res)
+    assert {r["status"] for r in rows} == {"created"}
+    assert all(isinstance(r["leadId"], int) for r in rows)
+
+
+def test_release_mode_over_two_days_with_through(
+    sandbox: SandboxServer, sandbox_env: dict[str, str], tmp_path: Path
+) -> None:
+    emails = write_leads(tmp_path / "leads.csv", 15)
+    args = ("run", "leads.csv", "-o", "r.xlsx", "--start", MONDAY, "--max-per-day", "5")
+    day1 = leadbatch(*args, "--through", MONDAY, env=sandbox_env, cwd=tmp_path)
+    assert day1.returncode == 0, day1.stderr  # pending rows for a later day are expected
+    assert day1.stdout.startswith(
+        "Sent 10 rows this run (through 2030-01-07). Rows: created 10 · pending 5\n"
+        "5 rows planned for later days (the next on 2030-01-08): run the same command "
+        "again on or after that day.\n")
+    assert len(sandbox.state.post_counts) == 10
+    day2 = leadbatch(*args, "--through", "2030-01-08", env=sandbox_env, cwd=tmp_path)
+    assert day2.returncode == 0, day2.stderr
+    assert "Sent 5 rows this run (through 2030-01-08). Rows: created 15\n" in day2.stdout
+    assert sandbox.state.post_counts == dict.fromkeys(emails, 1)
+
+
+def test_retry_resends_only_failed_rows_once_the_cause_is_gone(
+    sandbox: SandboxServer, sandbox_env: dict[str, str], tmp_path: Path
+) -> None:
+    emails = write_leads(tmp_path / "leads.csv", 6, bad=1)
+    sandbox.state.set_faults(Faults(reject_emails=("lead2@example.com",)))
+    run = leadbatch("run", "leads.csv", "-o", "r.xlsx", *ALL_DAYS, env=sandbox_env, cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert "). Rows: created 5 · failed 1 · invalid 1\n" in run.stdout
+    assert "  row 4: failed: " in run.stdout
+    assert run.stdout.endswith(
+        "Next: fix the failed rows in r.xlsx if needed, then run: leadbatch retry r.xlsx\n")
+    put_faults(sandbox, {"reject_emails": []})
+    retry = leadbatch("retry", "r.xlsx", env=sandbox_env, cwd=tmp_path)
+    assert retry.returncode == 0, retry.stderr  # the invalid row is not retry's to fix
+    assert "Sent 1 row this run (through " in retry.stdout
+    counts = sandbox.state.post_counts
+    assert counts == {**dict.fromkeys(emails, 1), "lead2@example.com": 2}
+    by_row = {r["row"]: r for r in results_rows(tmp_path / "r.xlsx")}
+    assert (by_row[4]["status"], by_row[4]["error"]) == ("created", None)
+    assert by_row[8]["status"] == "invalid"
+    again = leadbatch("retry", "r.xlsx", env=sandbox_env, cwd=tmp_path)
+    assert (again.returncode, sandbox.state.post_counts) == (0, counts)
+
+
+def test_retry_without_the_journal_sends_the_edited_row_and_nothing_that_succeeded(
+    sandbox: SandboxServer, sandbox_env: dict[str, str], tmp_path: Path
+) -> None:
+    write_leads(tmp_path / "leads.csv", 4)
+    sandbox.state.set_faults(Faults(reject_emails=("lead1@example.com",)))
+    run = leadbatch("run", "leads.csv", "-o", "r.xlsx", *ALL_DAYS, env=sandbox_env, cwd=tmp_path)
+    assert run.returncode == 1
+    journal_path(tmp_path / "r.xlsx").unlink()
+    # the user fixes the address in their spreadsheet program and saves
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    ws = book["Results"]
+    email_col = [c.value for c in ws[1]].index("Email") + 1
+    assert ws.cell(3, email_col).value == "lead1@example.com"
+    ws.cell(3, email_col).value = "lead1.fixed@example.com"
+    book.save(tmp_path / "r.xlsx")
+    retry = leadbatch("retry", "r.xlsx", "-o", "out.xlsx", env=sandbox_env, cwd=tmp_path)
+    assert retry.returncode == 0, retry.stderr
+    assert sandbox.state.post_counts["lead1.fixed@example.com"] == 1
+    assert all(n == 1 for n in sandbox.state.post_counts.values())
+    assert {r["status"] for r in results_rows(tmp_path / "out.xlsx")} == {"created"}
+    assert results_rows(tmp_path / "r.xlsx")[1]["status"] == "failed"  # left as it was
+
+
+def in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(args))
+    out, err = capsys.readouterr()
+    assert isinstance(exc.value.code, int)
+    return exc.value.code, out, err
+
+
+def test_fatal_problems_are_one_line_and_exit_2(
+    sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write_leads(tmp_path / "leads.csv", 3)
+    for name in ENV_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    assert in_process(capsys, "run", "leads.csv", "-o", "r.xlsx") == (2, "", (
+        "leadbatch: error: missing LEADBATCH_CLIENT_ID, LEADBATCH_CLIENT_SECRET, "
+        "LEADBATCH_USER_IDENTIFIER: set them in the environment or in .env (try `leadbatch "
+        "sandbox` for a local API to rehearse with)\n"))
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "mine.xlsx").write_bytes(b"PK not really a workbook")
+    assert in_process(capsys, "run", "leads.csv", "-o", "mine.xlsx") == (2, "", (
+        "leadbatch: error: -o mine.xlsx exists and is not a leadbatch results workbook: "
+        "choose another name or move it away\n"))
+    assert (tmp_path / "mine.xlsx").read_bytes() == b"PK not really a workbook"
+    assert in_process(capsys, "run", "leads.csv", "-o", "r.csv") == (2, "", (
+        "leadbatch: error: -o r.csv: the results are an Excel workbook: use a name ending "
+        "in .xlsx\n"))
+    assert in_process(capsys, "run", "leads.csv", "-o", "leads.csv") == (2, "", (
+        "leadbatch: error: -o leads.csv: the results are an Excel workbook: use a name ending "
+        "in .xlsx\n"))
+    assert in_process(capsys, "retry", "nothing.xlsx") == (2, "", (
+        "leadbatch: error: nothing.xlsx: no such file\n"))
+    assert in_process(capsys, "run", "leads.csv", "-o", "r.xlsx", "--rate", "0") == (2, "", (
+        "leadbatch: error: Invalid value for '--rate': 0.0 is not in the range x>0. "
+        "(see: leadbatch run --help)\n"))
+    assert sandbox.state.post_counts == {}
+
+
+def test_a_plan_workbook_is_sent_as_planned_and_retry_refuses_it(
+    sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    write_leads(tmp_path / "leads.csv", 12)
+    code, _, _ = in_process(capsys, "plan", "leads.csv", "-o", "plan.xlsx", "--start", MONDAY,
+                            "--max-per-day", "5")
+    assert code == 0
+    code, out, err = in_process(capsys, "run", "plan.xlsx", "-o", "r.xlsx", "--through", MONDAY,
+                                "--max-per-day", "2")
+    assert code == 0
+    assert err.startswith("leadbatch: note: plan.xlsx is already planned: it is sent as "
+                          "planned, without --max-per-day\n")
+    assert "Rows: created 10 · pending 2\n" in out
+    by_day = {r["sendDate"] for r in results_rows(tmp_path / "r.xlsx") if r["status"] == "created"}
+    assert by_day == {MONDAY}
+    assert in_process(capsys, "retry", "plan.xlsx") == (2, "", (
+        "leadbatch: error: plan.xlsx is a plan workbook: send it with "
+        "`leadbatch run plan.xlsx -o RESULTS.xlsx`\n"))
+
+
+def test_rejected_credentials_mid_run_write_the_results_and_exit_2(
+    sandbox: SandboxServer, sandbox_env: dict[str, str], tmp_path: Path
+) -> None:
+    write_leads(tmp_path / "leads.csv", 3)
+    (tmp_path / "assistants.json").write_text(json.dumps(
+        [{"emailid": "lyra@7targets.7ts-d.com", "perDayEmailLimit": 200}]))
+    env = {**sandbox_env, "LEADBATCH_CLIENT_SECRET": "wrong-secret"}
+    res = leadbatch("run", "leads.csv", "-o", "r.xlsx", "--assistants", "assistants.json",
+                    *ALL_DAYS, env=env, cwd=tmp_path)
+    assert res.returncode == 2
+    assert res.stderr.splitlines()[-1] == (
+        "leadbatch: error: credentials rejected by the token endpoint (invalid_client): "
+        "check LEADBATCH_CLIENT_ID and LEADBATCH_CLIENT_SECRET")
+    assert "Traceback" not in res.stderr and "wrong-secret" not in res.stderr + res.stdout
+    assert {r["status"] for r in results_rows(tmp_path / "r.xlsx")} == {"pending"}
+    assert sandbox.state.post_counts == {}
+
+
+def test_kill_9_mid_run_then_the_same_command_finishes_the_job(
+    sandbox: SandboxServer, sandbox_env: dict[str, str], tmp_path: Path
+) -> None:
+    emails = write_leads(tmp_path / "leads.csv", 40)
+    sandbox.state.set_faults(Faults(latency=0.1))
+    args = ("run", "leads.csv", "-o", "r.xlsx", *ALL_DAYS, "--concurrency", "4")
+    proc = start(*args, env=sandbox_env, cwd=tmp_path)
+    wait_for_posts(sandbox, 10)
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    before = journal_states(tmp_path / "r.xlsx")
+    done = {e for e, s in before.items() if s == "succeeded"}
+    flying = {e for e, s in before.items() if s == "in_flight"}
+    assert done and len(flying) <= 4
+    sandbox.state.set_faults(Faults())
+    again = leadbatch(*args, env=sandbox_env, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    counts = sandbox.state.post_counts
+    assert set(counts) == set(emails)  # every row accounted for
+    assert all(counts[e] == 1 for e in done)  # no finished row sent again
+    assert all(counts[e] == 1 for e in set(emails) - done - flying)
+    assert all(counts[e] <= 2 for e in flying)  # only a lost answer is sent once more
+    assert {r["status"] for r in results_rows(tmp_path / "r.xlsx")} == {"created"}
+
+
+def test_ctrl_c_lets_in_flight_rows_finish_and_writes_the_results(
+    sandbox: SandboxServer, sandbox_env: dict[str, str], tmp_path: Path
+) -> None:
+    emails = write_leads(tmp_path / "leads.csv", 30)
+    sandbox.state.set_faults(Faults(latency=0.2))
+    args = ("run", "leads.csv", "-o", "r.xlsx", *ALL_DAYS, "--concurrency", "3")
+    proc = start(*args, env=sandbox_env, cwd=tmp_path)
+    wait_for_posts(sandbox, 4)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert ("leadbatch: stopping: finishing the requests in flight, then writing the results "
+            "(Ctrl-C again to stop at once)\n") in err
+    rows = results_rows(tmp_path / "r.xlsx")
+    created = [r for r in rows if r["status"] == "created"]
+    pending = [r for r in rows if r["status"] == "pending"]
+    assert len(created) + len(pending) == 30 and pending
+    assert {r["error"] for r in pending} == {INTERRUPTED}
+    assert len(sandbox.state.post_counts) == len(created)  # every request sent was finished
+    assert "in_flight" not in journal_states(tmp_path / "r.xlsx").values()
+    assert f"{len(pending)} rows due but not finished: run the same command again" in out
+    sandbox.state.set_faults(Faults())
+    again = leadbatch(*args, env=sandbox_env, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert sandbox.state.post_counts == dict.fromkeys(emails, 1)
+
+
+def test_retry_rebuilds_a_workbook_the_killed_first_run_never_wrote(
+    sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    sheet = parse_rows(["First Name", "Email"], [(n, [f"N{n}", f"lead{n}@example.com"])
+                                                 for n in (2, 3, 4)])
+    rows = [unsent(PlanRow(s, RowStatus.PLANNED, "lyra@7targets.7ts-d.com",
+                           dt.date(2030, 1, 7))) for s in sheet.rows]
+    with Journal.for_results(tmp_path / "r.xlsx") as journal:  # what a killed run leaves
+        journal.save_snapshot(sheet.headers, rows)
+        journal.start(send_key("create", "lead2@example.com"), rows[0].plan)
+        journal.succeeded(send_key("create", "lead2@example.com"), http_status=201,
+                          attempts=1, lead_id=5, next_schedule_time=None)
+        journal.start(send_key("create", "lead3@example.com"), rows[1].plan)
+    assert not (tmp_path / "r.xlsx").exists()
+    code, out, _ = in_process(capsys, "retry", "r.xlsx", "--through", "2030-01-07")
+    assert code == 0
+    assert "Sent 2 rows this run (through 2030-01-07). Rows: created 3\n" in out
+    assert sandbox.state.post_counts == {"lead3@example.com": 1, "lead4@example.com": 1}
+
+
+def test_a_second_ctrl_c_abandons_the_requests_in_flight_and_they_are_sent_once_more(
+    sandbox: SandboxServer, sandbox_env: dict[str, str], tmp_path: Path
+) -> None:
+    emails = write_leads(tmp_path / "leads.csv", 12)
+    sandbox.state.set_faults(Faults(latency=1.0))
+    args = ("run", "leads.csv", "-o", "r.xlsx", *ALL_DAYS, "--concurrency", "3")
+    proc = start(*args, env=sandbox_env, cwd=tmp_path)
+    wait_for_posts(sandbox, 3)
+    time.sleep(0.3)  # the next three requests are now waiting out the sandbox's latency
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert "due but not finished: run the same command again to send them.\n" in out
+    states = journal_states(tmp_path / "r.xlsx")
+    flying = {e for e, s in states.items() if s == "in_flight"}
+    assert flying  # abandoned with no answer
+    rows = {r["email"]: r for r in results_rows(tmp_path / "r.xlsx")}
+    assert all(rows[e]["status"] == "pending" for e in flying)
+    assert all("no answer was recorded" in rows[e]["error"] for e in flying)
+    sandbox.state.set_faults(Faults())
+    again = leadbatch(*args, env=sandbox_env, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    counts = sandbox.state.post_counts
+    assert set(counts) == set(emails)
+    assert {e for e, n in counts.items() if n > 1} <= flying
+
+
+def test_the_same_command_on_later_days_keeps_the_first_days_plan(
+    sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    emails = write_leads(tmp_path / "leads.csv", 15)
+    args = ["run", "leads.csv", "-o", "r.xlsx", "--max-per-day", "5"]
+
+    def on(day: str) -> tuple[int, str]:
+        now = dt.datetime.fromisoformat(f"{day}T09:00:00+00:00")
+        with pytest.raises(SystemExit) as exc:
+            main(args, obj={"clock": lambda: now})
+        assert isinstance(exc.value.code, int)
+        return exc.value.code, capsys.readouterr().out
+
+    code, out = on("2030-01-07")  # a Monday
+    assert code == 0 and "Rows: created 10 · pending 5\n" in out
+    code, out = on("2030-01-08")
+    assert code == 0 and out.startswith(
+        "(planned as on 2030-01-07, the day of this results workbook's first run, so the plan "
+        "is the same)\nSent 5 rows this run (through 2030-01-08). Rows: created 15\n")
+    assert sandbox.state.post_counts == dict.fromkeys(emails, 1)
+    # a new prospect in the sheet: planned from today; the rows already sent take no room
+    with open(tmp_path / "leads.csv", "a", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerow(["Newcomer", "new@example.com", "Co"])
+    code, out = on("2030-01-09")
+    assert code == 0 and "Sent 1 row this run (through 2030-01-09). Rows: created 16\n" in out
+    assert sandbox.state.post_counts == {**dict.fromkeys(emails, 1), "new@example.com": 1}
+    new = [r for r in results_rows(tmp_path / "r.xlsx") if r["email"] == "new@example.com"]
+    assert new[0]["sendDate"] == "2030-01-09"
