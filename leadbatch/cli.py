@@ -386,14 +386,15 @@ def _summary_table(result: Plan) -> Any:
     else:
         table.add_column("emails / limit", justify="right")
         table.add_column("fullest assistant")
-    days = sorted(per_day)
+    # Days with no email at all say nothing a person needs: show the days that carry load.
+    days = sorted(d for d, cells in per_day.items() if any(n for _, n, _ in cells))
     head, tail = _SHOWN_DAYS
     shown: list[dt.date | None] = list(days)
     if len(days) > head + tail + 1:
         shown = [*days[:head], None, *days[-tail:]]
     for shown_day in shown:
         if shown_day is None:
-            table.add_row(f"... {len(days) - head - tail} more days", *[""] * (len(table.columns) - 1))
+            table.add_row(f"... {len(days) - head - tail} more", *[""] * (len(table.columns) - 1))
             continue
         day, cells = shown_day, per_day[shown_day]
         if wide:

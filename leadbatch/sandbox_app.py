@@ -22,7 +22,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -43,6 +43,7 @@ def build_app(state: SandboxState, connections: Connections) -> Starlette:
 
     async def token(request: Request) -> Response:
         state.count_request(TOKEN_PATH)
+        await request.body()  # read (and cache) the whole request before the delay
         await _latency(state)
         if state.roll_token_error():
             return JSONResponse({"error": "server_error"}, status_code=500)
@@ -142,12 +143,22 @@ def build_app(state: SandboxState, connections: Connections) -> Starlette:
         Route("/_sandbox/reset", admin_reset, methods=["POST"]),
         Route("/_sandbox/expire-tokens", admin_expire, methods=["POST"]),
     ]
-    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+    async def client_gone(_request: Request, _exc: Exception) -> Response:
+        # The client closed the connection mid-request: nobody to answer, nothing to log.
+        return Response(status_code=499)
+
+    return Starlette(
+        routes=routes,
+        exception_handlers={404: not_found, 405: not_found, ClientDisconnect: client_gone},
+    )
 
 
 async def _gate(state: SandboxState, request: Request) -> Response | None:
     """Count, delay, and check the bearer token and user identifier like the real API."""
     state.count_request(request.scope["path"])
+    # Read (and cache) the body before the delay: a real API that got the whole request
+    # acts on it even when the client stops waiting for the answer.
+    await request.body()
     await _latency(state)
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not state.token_valid(token.strip()):

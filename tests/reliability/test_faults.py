@@ -275,10 +275,6 @@ def _post_and_give_up(url: str, token_url: str, email: str) -> None:
                      "7ts-user-identifier": "sandbox-user"})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sandbox: with --latency, the body is read after the delay; a client that gave up by "
-    "then makes it raise ClientDisconnect, so the lead is never created, unlike a real API "
-    "that got the whole request (fix: read the body before the delay)"))
 def test_the_sandbox_acts_on_a_request_whose_client_gave_up_waiting() -> None:
     with SandboxServer(faults=Faults(latency=0.4)) as sandbox:
         _post_and_give_up(sandbox.url, sandbox.token_url, "slow@example.org")
@@ -288,9 +284,6 @@ def test_the_sandbox_acts_on_a_request_whose_client_gave_up_waiting() -> None:
         assert sandbox.state.post_counts == {"slow@example.org": 1}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sandbox: a client that stops waiting during --latency makes `leadbatch sandbox` print "
-    "'Exception in ASGI application' and a ClientDisconnect traceback on stderr"))
 def test_a_client_giving_up_leaves_no_traceback_in_the_sandbox_output(
     spawn_sandbox: Callable[..., Any]
 ) -> None:
