@@ -9,9 +9,9 @@ COMMANDS = sorted(cli.commands)
 
 
 def test_the_designed_commands_all_exist() -> None:
-    assert COMMANDS == sorted(
+    assert sorted(
         ["validate", "assistants", "plan", "run", "retry", "template", "sandbox"]
-    )
+    ) == COMMANDS
 
 
 @pytest.mark.parametrize("name", COMMANDS)
