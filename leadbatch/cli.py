@@ -18,11 +18,12 @@ import click
 
 from . import __version__
 from .config import PlanSettings, load_api_settings, load_plan_settings
+from .console import SendDisplay, print_plan
 from .errors import LeadbatchError, UsageError
 from .models import Assistant, RowStatus
 
 if TYPE_CHECKING:
-    from .planner import Plan
+    pass
 
 EXIT_OK, EXIT_ROWS, EXIT_FATAL = 0, 1, 2
 
@@ -325,86 +326,9 @@ def plan(
     assistants = assistants_for(assistants_file)
     result = plan_leads(sheet.rows, assistants, settings, today=today)
     written = write_plan_workbook(output, result, sheet)
-    _print_plan(result, leads, written)
+    print_plan(result, leads, written)
     counts = result.counts()
     return EXIT_OK if counts[RowStatus.PLANNED] == len(result.rows) else EXIT_ROWS
-
-
-def _print_plan(result: Plan, leads: Path, written: Path) -> None:
-    from rich.console import Console
-
-    console = Console(highlight=False, soft_wrap=False)
-    s = result.settings
-    console.print(
-        f"Plan for {leads.name}: {len(result.rows)} rows, start {result.start}"
-        + (f", end {result.end}" if result.end else "")
-        + f", {s.mode} mode, days {','.join(s.days)}"
-        + (f", holidays {s.holidays}" if s.holidays else ""),
-        soft_wrap=True,
-    )
-    table = _summary_table(result)
-    if table is not None:
-        console.print("Emails per day, followups included, against the daily limit:")
-        console.print(table)
-    counts = result.counts()
-    console.print(
-        " · ".join(f"{st.value} {counts[st]}" for st in (
-            RowStatus.PLANNED, RowStatus.UNPLACEABLE, RowStatus.INVALID, RowStatus.DUPLICATE)),
-        soft_wrap=True,
-    )
-    problems = [r for r in result.rows if r.status is not RowStatus.PLANNED]
-    for r in problems[:_SHOWN_PROBLEMS]:
-        console.print(f"  row {r.row}: {r.status.value}: {r.error}", markup=False, soft_wrap=True)
-    if len(problems) > _SHOWN_PROBLEMS:
-        console.print(f"  ... and {len(problems) - _SHOWN_PROBLEMS} more (see the Plan sheet)")
-    console.print(f"Plan written to {written} (nothing was sent).", markup=False, soft_wrap=True)
-
-
-_SHOWN_PROBLEMS = 10
-_SHOWN_DAYS = (10, 3)  # a long plan shows its first and last days around a gap
-
-
-def _summary_table(result: Plan) -> Any:
-    from rich.table import Table
-
-    per_day: dict[dt.date, list[tuple[str, int, int]]] = {}
-    for day, email, emails, limit in result.summary():
-        per_day.setdefault(day, []).append((email, emails, limit))
-    if not per_day:
-        return None
-    new: dict[dt.date, int] = {}
-    for (_, day), n in result.new_leads.items():
-        new[day] = new.get(day, 0) + n
-    emails_ = sorted(result.limits)
-    wide = len(emails_) <= 4
-    table = Table()
-    table.add_column("day")
-    table.add_column("new leads", justify="right")
-    if wide:
-        for e in emails_:
-            table.add_column(e, justify="right")
-    else:
-        table.add_column("emails / limit", justify="right")
-        table.add_column("fullest assistant")
-    # Days with no email at all say nothing a person needs: show the days that carry load.
-    days = sorted(d for d, cells in per_day.items() if any(n for _, n, _ in cells))
-    head, tail = _SHOWN_DAYS
-    shown: list[dt.date | None] = list(days)
-    if len(days) > head + tail + 1:
-        shown = [*days[:head], None, *days[-tail:]]
-    for shown_day in shown:
-        if shown_day is None:
-            table.add_row(f"... {len(days) - head - tail} more", *[""] * (len(table.columns) - 1))
-            continue
-        day, cells = shown_day, per_day[shown_day]
-        if wide:
-            loads = [f"{n}/{lim}" for _, n, lim in cells]
-        else:
-            total, cap = sum(n for _, n, _ in cells), sum(lim for _, _, lim in cells)
-            e, n, lim = max(cells, key=lambda c: (c[1] / c[2] if c[2] else 1.0, c[0]))
-            loads = [f"{total}/{cap}", f"{e} {n}/{lim}"]
-        table.add_row(day.isoformat(), str(new.get(day, 0)), *loads)
-    return table
 
 
 # --- executor commands: run, retry (issue 5) ---------------------------------------------
@@ -454,7 +378,7 @@ def run(ctx: click.Context, /, source: Path, output: Path, assistants_file: str 
         click.echo(f"leadbatch: note: {source} is already planned: it is sent as planned, "
                    f"without --{', --'.join(o.replace('_', '-') for o in sorted(given))}",
                    err=True)
-    with _SendDisplay() as display:
+    with SendDisplay() as display:
         result = run_job(source, output, api=api, settings=settings,
                          assistants=lambda: assistants_for(assistants_file),
                          sending=display.sending(through, concurrency, rate),
@@ -479,77 +403,11 @@ def retry(ctx: click.Context, results: Path, output: Path | None, through: dt.da
 
     api = load_api_settings()
     timezone = load_plan_settings(config).timezone
-    with _SendDisplay() as display:
+    with SendDisplay() as display:
         result = retry_job(results, output, api=api, timezone=timezone,
                            sending=display.sending(through, concurrency, rate),
                            clock=clock_of(ctx))
     return _print_results(result)
-
-
-class _SendDisplay:
-    """A progress bar on a terminal, a plain line every few seconds otherwise (stderr)."""
-
-    PLAIN_EVERY = 10.0
-
-    def __init__(self) -> None:
-        import time
-
-        from rich.console import Console
-
-        self.console = Console(stderr=True, highlight=False, soft_wrap=True)
-        self._clock = time.monotonic
-        self._bar: Any = None
-        self._task: Any = None
-        self._last = -self.PLAIN_EVERY
-
-    def __enter__(self) -> _SendDisplay:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-    def sending(self, through: dt.date | None, concurrency: int, rate: float | None) -> Any:
-        from .jobs import Sending
-
-        return Sending(through, concurrency, rate, progress=self.update, handle_sigint=True,
-                       on_stopping=self.stopping)
-
-    def stopping(self) -> None:
-        self.console.print("leadbatch: stopping: finishing the requests in flight, then "
-                           "writing the results (Ctrl-C again to stop at once)")
-
-    def update(self, p: Any) -> None:
-        if p.total == 0:
-            return
-        if self.console.is_terminal:
-            self._bar_update(p)
-        elif p.done == 0:
-            self._last = self._clock()
-            self.console.print(f"sending {p.total} rows...")
-        elif p.done == p.total or self._clock() - self._last >= self.PLAIN_EVERY:
-            self._last = self._clock()
-            left = f", about {p.eta:.0f}s left" if p.eta is not None and p.done < p.total else ""
-            self.console.print(f"sent {p.done}/{p.total} rows, {p.failed} failed, "
-                               f"{p.rate:.1f} rows/s{left}")
-
-    def _bar_update(self, p: Any) -> None:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        if self._bar is None:
-            self._bar = Progress(
-                TextColumn("sending"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[failed]} failed · {task.fields[rate]} rows/s"),
-                TimeRemainingColumn(), console=self.console, transient=True)
-            self._bar.start()
-            self._task = self._bar.add_task("send", total=p.total, failed=0, rate="0.0")
-        self._bar.update(self._task, completed=p.done, failed=p.failed, rate=f"{p.rate:.1f}")
 
 
 def _print_results(result: Any) -> int:
