@@ -30,8 +30,9 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
+# Full size (2,000-lead fault runs, 24 kills, a million-row CSV...); rewrites RELIABILITY.md.
 reliability: $(STAMP)
-	$(BIN)/pytest -q tests/reliability
+	LEADBATCH_RELIABILITY=full $(BIN)/pytest -q tests/reliability
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo_output

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import profiles
-from .harness import PYTHON, Case, Run, measure
+from .harness import PYTHON, Case, Run, measure, run_once
 from .inputs import Inputs
 from .profiles import Profile
 from .sandbox_proc import SandboxProcess
@@ -142,5 +142,20 @@ def run_executor_cases(inputs: Inputs, cfg: ExecutorConfig) -> ExecutorResults:
                 cfg.work / "profile-client",
                 focus=("BaseEventLoop._run_once ",),
                 env=env,
+            )
+            sandbox.reset()
+            print(
+                "bench: profiling the sandbox under the bare client, concurrency 8, 0 ms",
+                flush=True,
+            )
+            spy = profiles.attach(sandbox.pid, 3 if cfg.quick else 6, cfg.work / "profile-sandbox")
+            n = 1000 if cfg.quick else 15000
+            run_once(
+                [PYTHON, "-m", "bench.bare_client", "--concurrency", "8", "--requests", str(n)],
+                log=logs / "profile-sandbox-client.log",
+                env=env,
+            )
+            res.profiles["sandbox"] = profiles.collect(
+                spy, cfg.work / "profile-sandbox", focus=("BaseEventLoop._run_once ",)
             )
     return res

@@ -19,6 +19,7 @@ from .harness import ROOT
 
 _LINE = re.compile(r":\d+\)$")
 _IMPORTS = "(<frozen importlib._bootstrap>)"
+_IDLE = ("EpollSelector.select ", "select ", "epoll.poll ")
 # Frames every stack shares, which say nothing about where the time goes.
 _BORING = ("<frozen runpy>", "asyncio/base_events.py", "asyncio/runners.py", "asyncio/events.py")
 
@@ -64,6 +65,51 @@ def record(
     return fold(raw.read_text().splitlines(), focus=focus)
 
 
+def attach(
+    pid: int, seconds: int, out: Path, *, focus: Sequence[str] = ()
+) -> subprocess.Popen[bytes] | None:
+    """Start sampling a running process for `seconds`; `collect` reads the result."""
+    spy = py_spy()
+    if spy is None:
+        return None
+    raw = out.with_suffix(".txt")
+    log = open(out.with_suffix(".log"), "wb")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--format",
+            "raw",
+            "--rate",
+            "250",
+            "--output",
+            str(raw),
+            "--pid",
+            str(pid),
+            "--duration",
+            str(seconds),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def collect(
+    proc: subprocess.Popen[bytes] | None, out: Path, *, focus: Sequence[str] = ()
+) -> Profile | None:
+    if proc is None:
+        return None
+    try:
+        code = proc.wait(120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return None
+    raw = out.with_suffix(".txt")
+    if code != 0 or not raw.is_file():
+        return None
+    return fold(raw.read_text().splitlines(), focus=focus)
+
+
 def fold(lines: Sequence[str], *, focus: Sequence[str] = (), top: int = 18) -> Profile:
     own: Counter[str] = Counter()
     under: Counter[str] = Counter()
@@ -77,6 +123,8 @@ def fold(lines: Sequence[str], *, focus: Sequence[str] = (), top: int = 18) -> P
             continue
         if any(f.endswith(_IMPORTS) for f in frames):
             continue  # lazy imports: start-up, not the work
+        if frames[-1].startswith(_IDLE):
+            continue  # an event loop waiting for the network is not busy
         n = int(count)
         total += n
         own[frames[-1]] += n

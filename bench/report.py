@@ -149,9 +149,10 @@ def _file_tables(res: FileResults, targets: list[Target]) -> list[str]:
             "## Files: phases of `leadbatch plan`",
             "",
             "bench/phases.py calls what `leadbatch plan` calls, timing each: read "
-            "(sheetfile.read_cells, every row), validate (reader.parse_rows), plan "
-            "(planner.plan_leads), write (workbooks.write_plan_workbook). Seconds; the floor's "
-            "read and write on the right.",
+            "(sheetfile.read_cells, every row, timed on its own first), validate "
+            "(reader.read_leads, which reads and validates as one stream, minus that read), "
+            "plan (planner.plan_leads), write (workbooks.write_plan_workbook). Seconds; the "
+            "floor's read and write on the right.",
             "",
             "| input | read | validate | plan | write | total | floor read | floor write |",
             "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -269,8 +270,8 @@ def _file_targets(res: FileResults, targets: list[Target]) -> None:
                 extra_read = p.figure("read").median - fl.figure("read").median
                 note += (
                     f"; beyond the floor: validate {p.figure('validate').median:.1f} s, "
-                    f"plan {p.figure('plan').median:.1f} s, write +{extra_write:.1f} s, "
-                    f"read +{extra_read:.1f} s"
+                    f"plan {p.figure('plan').median:.1f} s, write {extra_write:+.1f} s, "
+                    f"read {extra_read:+.1f} s"
                 )
         targets.append(
             Target(
@@ -356,7 +357,9 @@ def _executor_tables(res: ExecutorResults, targets: list[Target]) -> list[str]:
                     cpu_req = case.figure("cpu_ms_per_request")
                     sb = Stat.of([r.report["sandbox_cpu"] * 1000 / (n + 1) for r in case.runs])
                     client_cores = Stat.of([r.report["cpu"] / r.report["wall"] for r in case.runs])
-                    sb_cores = Stat.of([r.report["sandbox_cpu"] / r.wall for r in case.runs])
+                    sb_cores = Stat.of(
+                        [r.report["sandbox_cpu"] / r.report["wall"] for r in case.runs]
+                    )
                     out.append(
                         f"| {latency * 1000:.0f} ms | {c} | {f'{bound:.0f}' if bound else '—'} | "
                         f"{variant} | {n} | {_s(rps, '{:.0f}', '')} | {pct_bound} | {pct_bare} | "
@@ -392,6 +395,11 @@ def _executor_tables(res: ExecutorResults, targets: list[Target]) -> list[str]:
             "bench.client_lib (LeadsClient.send), concurrency 32, 0 ms latency, sampled by py-spy",
             res.profiles.get("client"),
         )
+        out += ["## Profile: the sandbox", ""]
+        out += render(
+            "`leadbatch sandbox` serving the bare client (concurrency 8, 0 ms), py-spy attached",
+            res.profiles.get("sandbox"),
+        )
     return out
 
 
@@ -424,7 +432,7 @@ def _executor_targets(res: ExecutorResults, targets: list[Target]) -> None:
     if case is not None:
         rps = case.figure("rps").median
         bare8 = res.cases.get(key("bare", 0.02, 8))
-        note = _wave_note(case, 0.02, 8)
+        note = _round_note(res, "lib", 0.02, 8)
         if bare8 is not None:
             note += f"; the bare client reaches {bare8.figure('rps').median / 4:.0f}% of the bound"
         targets.append(
@@ -441,7 +449,7 @@ def _executor_targets(res: ExecutorResults, targets: list[Target]) -> None:
         if case is None or bare is None:
             continue
         r, b = case.figure("rps").median, bare.figure("rps").median
-        sb = Stat.of([x.report["sandbox_cpu"] / x.wall for x in case.runs]).median
+        sb = Stat.of([x.report["sandbox_cpu"] / x.report["wall"] for x in case.runs]).median
         cl = Stat.of([x.report["cpu"] / x.report["wall"] for x in case.runs]).median
         targets.append(
             Target(
@@ -449,21 +457,32 @@ def _executor_targets(res: ExecutorResults, targets: list[Target]) -> None:
                 "≥ 80%",
                 f"{r:.0f} / {b:.0f} rps = {100 * r / b:.0f}%",
                 r >= 0.8 * b,
-                f"client {cl:.2f} cores, sandbox {sb:.2f} cores busy; " + _wave_note(case, lat, 32),
+                f"client {cl:.2f} cores, sandbox {sb:.2f} cores busy; "
+                + _round_note(res, "lib", lat, 32),
             )
         )
 
 
-def _wave_note(case: Case, latency: float, concurrency: int) -> str:
-    """What one event loop's CPU per request costs at this concurrency.
+def _round_note(res: ExecutorResults, variant: str, latency: float, c: int) -> str:
+    """Where a round of `c` requests in flight goes: latency, client CPU, sandbox CPU.
 
-    The requests in flight are answered about together and the one client thread handles
-    the answers one after the other, so a round trip takes the latency plus up to
-    `concurrency` times the client's CPU per request: rps ≈ c / (latency + c × cpu).
+    Each process handles its share of the round's requests one after the other on its one
+    thread, so what the client and the sandbox spend per request, times `c`, adds to the
+    latency (less where the two overlap on the two cores).
     """
-    cpu = case.figure("cpu_ms_per_request").median / 1000
-    predicted = concurrency / (latency + concurrency * cpu)
-    return (
-        f"its {1000 * cpu:.2f} ms of CPU a request predict ≈ {predicted:.0f} rps "
-        "(c / (latency + c × cpu))"
-    )
+    parts = []
+    for v in (variant, "bare"):
+        k = key(v, latency, c)
+        case = res.cases.get(k)
+        if case is None:
+            continue
+        n = res.requests[k]
+        round_ms = 1000 * c / case.figure("rps").median
+        client = c * case.figure("cpu_ms_per_request").median
+        sandbox = c * Stat.of([r.report["sandbox_cpu"] * 1000 / (n + 1) for r in case.runs]).median
+        parts.append(
+            f"{v}: a round of {c} takes {round_ms:.1f} ms = {1000 * latency:.0f} ms latency + "
+            f"{round_ms - 1000 * latency:.1f} ms, with {client:.1f} ms of client CPU and "
+            f"{sandbox:.1f} ms of sandbox CPU in it"
+        )
+    return "; ".join(parts)

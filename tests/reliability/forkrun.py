@@ -107,10 +107,11 @@ def _child(request: dict[str, Any]) -> None:
 def serve() -> None:
     # What every child would import: leadbatch, and what its commands load lazily.
     import kit  # noqa: F401
-    import leadbatch.cli  # noqa: F401
-    import leadbatch.planner  # noqa: F401
-    import leadbatch.workbooks  # noqa: F401
     import rich.console  # noqa: F401
+
+    import leadbatch.cli
+    import leadbatch.planner
+    import leadbatch.workbooks  # noqa: F401
 
     for line in sys.stdin:
         request = json.loads(line)

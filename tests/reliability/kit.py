@@ -168,7 +168,7 @@ def journal_states(journal: Path) -> dict[str, str]:
 def journal_ok(journal: Path) -> bool:
     db = sqlite3.connect(journal)
     try:
-        return db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return bool(db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
     finally:
         db.close()
 

@@ -62,10 +62,47 @@ results workbook.
 
 """
 
+# What this suite found, and the test that catches each (its outcome says open or fixed).
+FOUND = [
+    ("reader", "a newline or an invisible character in a cell went raw into the one-line "
+     "messages, so a cell could print lines that pass for leadbatch's own; cell text is now "
+     "quoted with such characters escaped, and long text cut",
+     "test_validate_prints_one_line_per_problem_whatever_the_cells_hold"),
+    ("reader", "a 50 MB cell stopped the whole CSV with the csv module's 'field larger than "
+     "field limit'; a cell over Excel's 32,767 characters is now its row's error",
+     "test_each_file_gives_its_one_line_or_its_row_problems[long_cell]"),
+    ("reader", "an xlsx of 1 MB unpacking to 256 MB took 96 s and 5 GB of memory to read (a "
+     "2 GB one would exhaust memory); zip bombs are now refused before unpacking",
+     "test_each_file_gives_its_one_line_or_its_row_problems[zip_bomb_rows]"),
+    ("reader", "UTF-8 rows followed by Windows-1252 rows came out as mojibake (\"JosÃ©\"); "
+     "such a file is now decoded line by line",
+     "test_every_readable_file_plans_to_a_workbook_of_values_never_formulas"),
+    ("reader", "random bytes named .xlsx were said to 'look like text/CSV'",
+     "test_each_file_gives_its_one_line_or_its_row_problems[binary_xlsx]"),
+    ("reader", "a header with a line break (Alt+Enter) split the column's name over two "
+     "lines in messages; header whitespace is now one space",
+     "test_each_file_gives_its_one_line_or_its_row_problems[multiline_header]"),
+    ("sandbox", "a client that stopped waiting (read timeout, kill) made the sandbox fail "
+     "with ClientDisconnect: the lead was never created, hiding the lost-answer case, and "
+     "a traceback was printed", "test_the_sandbox_acts_on_a_request_whose_client_gave_up_waiting"),
+    ("journal/executor", "a full disk while sending is a traceback (sqlite3 'database or "
+     "disk is full') instead of one line",
+     "test_a_full_disk_is_one_line_and_the_same_command_finishes_once_there_is_room"),
+    ("client/auth", "token requests carry no timeout: a slow token endpoint holds the "
+     "refresh lock (and every request) for as long as it takes",
+     "test_a_slow_token_endpoint_times_out_like_any_other_call"),
+]
+
 HELD = """\
 ## What held
 
 {held}
+
+## What this suite found
+
+| part | defect | status |
+|---|---|---|
+{found}
 
 ## Limits
 
@@ -80,6 +117,13 @@ HELD = """\
   that would unpack to more than 4 GB, or whose parts pack more than 100:1 (real sheets
   pack 5 to 20:1; zip bombs a thousand), are refused before they are opened.
 - A cell longer than 32,767 characters (Excel's limit) is its row's error.
+- A kill while the results workbook is being written leaves that write's temporary file
+  (`.results.xlsx.*.tmp`) beside it: the workbook itself is never half written, but the
+  hidden file stays until removed (counted above as stray temporary files).
+- A read-only results folder is refused before anything is sent, in SQLite's words
+  ("disk I/O error", "unable to open database file") rather than the folder's.
+- The fault runs drive the library with a 0.5 s read timeout; the CLI's is 30 s, so a
+  slow API costs the CLI more time per lost answer, not more duplicates.
 """
 
 
@@ -131,5 +175,18 @@ def write_report(path: Path, rows: Sequence[Figures], outcomes: Mapping[str, str
     text = INTRO.format(date=dt.date.today().isoformat(), seconds=seconds,
                         python=platform.python_version(), machine=platform.machine(),
                         leads=leads)
-    text += table(rows) + "\n" + HELD.format(held="\n".join(held))
+    found = "\n".join(f"| {part} | {what} | {_status(test, outcomes)} |"
+                      for part, what, test in FOUND)
+    text += table(rows) + "\n" + HELD.format(held="\n".join(held), found=found)
     path.write_text(text, encoding="utf-8")
+
+
+def _status(test: str, outcomes: Mapping[str, str]) -> str:
+    found = [o for node, o in outcomes.items() if node.split("::")[-1] == test]
+    if not found:
+        return "not run"
+    if all(o == "passed" for o in found):
+        return "fixed (its test passes)"
+    if any(o.startswith("xfailed") for o in found):
+        return f"open: `{test}` is marked xfail"
+    return f"`{test}`: {', '.join(sorted(set(found)))}"

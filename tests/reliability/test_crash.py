@@ -40,6 +40,7 @@ from kit import (
 
 LEADS = size(150, 2000)
 KILLS = size(4, 24)
+PER_CAMPAIGN = size(4, 6)  # kills before a campaign's run may finish; then a new campaign
 LATENCY = 0.02  # the sandbox's answer time: a run lasts long enough to be killed in flight
 CONCURRENCY = 8
 SEED = 20261123
@@ -94,10 +95,11 @@ def test_kill_9_at_random_moments_then_the_same_command_finishes_the_job(
             proc = popen_leadbatch("run", "leads.csv", "-o", "results.xlsx", "--assistants",
                                    str(assistants), "--concurrency", str(CONCURRENCY),
                                    cwd=folder, env=env, log=folder / "log.txt")
-            if kills >= KILLS:  # enough kills: let this one finish
+            if kills >= KILLS or mine >= PER_CAMPAIGN:  # enough kills: let this one finish
                 assert proc.wait(300) == 0, (folder / "log.txt").read_text()
                 break
-            left = LEADS - sum(s == "succeeded" for s in journal_states(journal).values())
+            before = journal_states(journal)
+            left = LEADS - sum(s == "succeeded" for s in before.values())
             stray = _temp_files(folder)  # left by earlier kills
             if modes[kills] == "write":
                 phase = "writing the results"
@@ -106,7 +108,7 @@ def test_kill_9_at_random_moments_then_the_same_command_finishes_the_job(
                 # start-up takes about a second; sending about LATENCY * rows / CONCURRENCY
                 at = time.monotonic() + rng.uniform(0.05, 1.2 + left * LATENCY / CONCURRENCY)
                 killed = kill_when(proc, lambda: time.monotonic() >= at)  # noqa: B023
-                phase = _phase(journal, _temp_files(folder) - stray)
+                phase = _phase(journal, before, _temp_files(folder) - stray)
             if not killed:
                 assert proc.returncode == 0, (folder / "log.txt").read_text()
                 break
@@ -145,13 +147,13 @@ def test_kill_9_at_random_moments_then_the_same_command_finishes_the_job(
         assert phases["sending"] >= 1
 
 
-def _phase(journal: Path, new_temp_files: set[Path]) -> str:
+def _phase(journal: Path, before: dict[str, str], new_temp_files: set[Path]) -> str:
     """Where the run was when it was killed, from what it left behind."""
     if new_temp_files:
         return "writing the results"
     states = journal_states(journal)
-    if not states:
-        return "starting up or planning"
+    if states == before:
+        return "starting up (nothing recorded yet)"
     if any(s in ("in_flight", "pending") for s in states.values()):
         return "sending"
-    return "after sending"
+    return "between sending and writing the results"

@@ -97,7 +97,7 @@ def test_a_read_only_results_folder_is_one_line_and_the_journal_is_untouched(
             remount(out, "ro")
         else:
             out.chmod(0o555)
-        code, stdout, stderr = _run(forked, work, env, "--through", tomorrow)
+        code, _stdout, stderr = _run(forked, work, env, "--through", tomorrow)
         assert sandbox.state.post_counts == sent_before  # nothing it could not record first
         if mounted:
             remount(out, "rw")
@@ -109,7 +109,7 @@ def test_a_read_only_results_folder_is_one_line_and_the_journal_is_untouched(
         counts = sandbox.state.post_counts
         expected = {i + 2: f"lead{i}@example.org" for i in range(LEADS)}
         lost = lost_rows(out / "results.xlsx", expected)  # before the tmpfs goes
-    total, matched, unexplained = duplicate_figures(counts, {})
+    total, _matched, unexplained = duplicate_figures(counts, {})
     figures.add(Figures("disk", "read-only results folder", rows=LEADS, sent=len(counts),
                         created=len(counts), duplicates=total, unexplained=unexplained,
                         lost_rows=len(lost), notes=f"exit {code}: {stderr.strip()}"))
@@ -139,7 +139,7 @@ def test_a_full_disk_is_one_line_and_the_same_command_finishes_once_there_is_roo
     with SandboxServer(assistants=assistants) as sandbox, tmpfs(out, f"{room}") as mounted:
         env = clean_env(sandbox.env())
         limit = None if mounted else room
-        code, stdout, stderr = _run(forked, work, env, "--through", tomorrow, file_size=limit)
+        code, _stdout, stderr = _run(forked, work, env, "--through", tomorrow, file_size=limit)
         states = journal_states(out / "results.xlsx.journal.sqlite")
         in_flight = {k.partition(":")[2]: 1 for k, s in states.items() if s == "in_flight"}
         assert journal_ok(out / "results.xlsx.journal.sqlite")

@@ -42,6 +42,7 @@ from kit import (
 
 from leadbatch.client import LeadsClient
 from leadbatch.config import PlanSettings, load_api_settings
+from leadbatch.errors import NetworkError
 from leadbatch.executor import Report, execute
 from leadbatch.journal import Journal
 from leadbatch.models import Assistant
@@ -80,13 +81,13 @@ SCENARIOS = [
     Scenario("slow answers past the read timeout", Faults(seed=4),
              pulse={"latency": 2 * TIMEOUT}, period=size(1, 3), duty=0.3),
     Scenario("tokens expiring every second, revoked early", Faults(token_lifetime=1, seed=5),
-             revoke_every=size(1, 20) / 10),
+             revoke_every=size(5, 10) / 10),
     Scenario("token endpoint failing for a while", Faults(token_lifetime=1, seed=6),
              pulse={"token_error": 1.0}, period=size(2, 5), duty=0.4),
     Scenario("all at once", Faults(server_error=0.2, rate_limit=0.2, drop=0.05,
                                    retry_after=size(1, 10) / 10, token_lifetime=1, seed=7),
-             pulse={"latency": 2 * TIMEOUT, "token_error": 1.0}, period=size(1, 5), duty=0.25,
-             revoke_every=size(1, 20) / 10),
+             pulse={"latency": 2 * TIMEOUT, "token_error": 1.0}, period=size(2, 5),
+             duty=size(15, 25) / 100, revoke_every=size(5, 10) / 10),
 ]
 
 
@@ -287,8 +288,28 @@ def test_the_sandbox_acts_on_a_request_whose_client_gave_up_waiting() -> None:
 def test_a_client_giving_up_leaves_no_traceback_in_the_sandbox_output(
     spawn_sandbox: Callable[..., Any]
 ) -> None:
-    process = spawn_sandbox("--latency", "0.4")
+    process = spawn_sandbox("--latency", "0.3")
     _post_and_give_up(process.url, process.env["LEADBATCH_TOKEN_URL"], "slow@example.org")
-    time.sleep(0.8)  # the sandbox's delay runs out, the handler goes on
+    time.sleep(0.5)  # the sandbox's delay runs out, the handler goes on
     assert process.stop() == 0
     assert "Traceback" not in process.stderr_text()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "client/auth: the token request the auth flow builds carries no timeout extension, so "
+    "it waits for the token endpoint however long it takes (aiohttp's 5-minute default at "
+    "most), holding the refresh lock while every other request waits; in the 'all at once' "
+    "run this made 150 leads take a minute (fix: give token requests the client's timeout)"))
+def test_a_slow_token_endpoint_times_out_like_any_other_call() -> None:
+    with SandboxServer(faults=Faults(latency=0.8)) as sandbox:  # slower than the timeout
+        api = load_api_settings(environ=sandbox.env())
+
+        async def go() -> None:
+            async with LeadsClient(api, timeout=0.2, retry=RetryPolicy(max_attempts=1)) as c:
+                await c.create_lead({"name": "N", "email": "n@example.org",
+                                     "assistantEmail": "lyra@7targets.7ts-d.com"})
+
+        with pytest.raises(NetworkError):
+            asyncio.run(go())
+        # the token never came in time, so the lead was never sent
+        assert sandbox.state.requests.get("/leads", 0) == 0
