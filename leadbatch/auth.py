@@ -88,8 +88,12 @@ class ClientCredentialsAuth(httpx.Auth):
     def needs_token(self) -> bool:
         return self._token is None or self._clock() >= self._refresh_at
 
-    def token_request(self) -> httpx.Request:
-        """The token request the seed documents: Basic credentials, form body."""
+    def token_request(self, for_request: httpx.Request | None = None) -> httpx.Request:
+        """The token request the seed documents: Basic credentials, form body.
+
+        It takes the timeouts of the API request it is made for: a token request is sent
+        by the flow, not by the client, so it would otherwise wait however long the token
+        endpoint takes, holding the refresh lock while every other request waits."""
         self.token_requests += 1
         self._asked_at = self._clock()  # lifetime counts from the asking, to be safe
         return httpx.Request(
@@ -97,6 +101,9 @@ class ClientCredentialsAuth(httpx.Auth):
             self.token_url,
             headers={"Authorization": self._basic, "Accept": "application/json"},
             data={"grant_type": "client_credentials", "scope": SCOPE},
+            extensions={"timeout": for_request.extensions["timeout"]}
+            if for_request is not None and "timeout" in for_request.extensions
+            else None,
         )
 
     def accept_token(self, response: httpx.Response) -> None:
@@ -131,7 +138,7 @@ class ClientCredentialsAuth(httpx.Auth):
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         with self._sync_lock:
             if self.needs_token():
-                token_response = yield self.token_request()
+                token_response = yield self.token_request(request)
                 token_response.read()
                 self.accept_token(token_response)
         used = self.authorize(request)
@@ -139,7 +146,7 @@ class ClientCredentialsAuth(httpx.Auth):
         if response.status_code == 401:
             with self._sync_lock:
                 if self.stale(used):
-                    token_response = yield self.token_request()
+                    token_response = yield self.token_request(request)
                     token_response.read()
                     self.accept_token(token_response)
             self.authorize(request)
@@ -153,7 +160,7 @@ class ClientCredentialsAuth(httpx.Auth):
         if self.needs_token():
             async with self._async_lock:
                 if self.needs_token():  # someone else may have refreshed while we waited
-                    token_response = yield self.token_request()
+                    token_response = yield self.token_request(request)
                     await token_response.aread()
                     self.accept_token(token_response)
         used = self.authorize(request)
@@ -161,7 +168,7 @@ class ClientCredentialsAuth(httpx.Auth):
         if response.status_code == 401:
             async with self._async_lock:
                 if self.stale(used):
-                    token_response = yield self.token_request()
+                    token_response = yield self.token_request(request)
                     await token_response.aread()
                     self.accept_token(token_response)
             self.authorize(request)

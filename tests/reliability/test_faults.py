@@ -295,11 +295,6 @@ def test_a_client_giving_up_leaves_no_traceback_in_the_sandbox_output(
     assert "Traceback" not in process.stderr_text()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "client/auth: the token request the auth flow builds carries no timeout extension, so "
-    "it waits for the token endpoint however long it takes (aiohttp's 5-minute default at "
-    "most), holding the refresh lock while every other request waits; in the 'all at once' "
-    "run this made 150 leads take a minute (fix: give token requests the client's timeout)"))
 def test_a_slow_token_endpoint_times_out_like_any_other_call() -> None:
     with SandboxServer(faults=Faults(latency=0.8)) as sandbox:  # slower than the timeout
         api = load_api_settings(environ=sandbox.env())
