@@ -3,6 +3,7 @@
     LeadbatchError                  anything leadbatch raises on purpose
     ├── UsageError                  a bad flag, option value or config file       (exit 2)
     ├── InputFileError              a file that cannot be read as a lead sheet     (exit 2)
+    ├── JournalError                the send journal cannot be written (disk full) (exit 2)
     └── ApiError                    the 7Targets API, or the way to it, said no
         ├── AuthError               credentials or token rejected                  (exit 2)
         ├── TerminalApiError        retrying cannot help; the row fails
@@ -40,6 +41,11 @@ class InputFileError(LeadbatchError):
         self.path = str(path)
         self.message = message
         super().__init__(f"{self.path}: {message}")
+
+
+class JournalError(LeadbatchError):
+    """The journal cannot record a send (disk full, folder read-only): the run stops, since
+    a send that cannot be recorded could later be sent twice."""
 
 
 class ApiError(LeadbatchError):

@@ -12,17 +12,18 @@ workbook can be rebuilt from it at any time. No credential is ever stored here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import enum
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import UsageError
+from .errors import JournalError, UsageError
 from .models import SUCCESS_FOR_ACTION, Lead, PlanRow, RowStatus, SourceRow
 from .results import Outcome, ResultRow, write_results_workbook
 
@@ -156,7 +157,8 @@ class Journal:
         return str(found[0]) if found else None
 
     def set_meta(self, name: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+        with self._transaction("BEGIN"):
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
     # --- sends ---------------------------------------------------------------------------
 
@@ -251,14 +253,27 @@ class Journal:
 
     def batch(self, ops: Sequence[Callable[[], T]]) -> list[T]:
         """Run journal calls in one transaction: one fsync for the lot, all or nothing."""
-        self._db.execute("BEGIN IMMEDIATE")
+        with self._transaction("BEGIN IMMEDIATE"):
+            return [op() for op in ops]
+
+    @contextlib.contextmanager
+    def _transaction(self, begin: str) -> Iterator[None]:
+        """A transaction whose sqlite errors (a full disk, a read-only folder) become one
+        JournalError line: the caller stops sending rather than send what it cannot record."""
         try:
-            done = [op() for op in ops]
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        return done
+            self._db.execute(begin)
+            try:
+                yield
+                self._db.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):  # sqlite may have rolled back already
+                    self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise JournalError(
+                f"{self.path}: cannot write the journal ({exc}); nothing more was sent: "
+                "make room or fix the folder, then run the same command again"
+            ) from None
 
     # --- snapshot of the run's rows, to rebuild the workbook from -------------------------
 
@@ -273,8 +288,7 @@ class Journal:
             if r.plan.status is RowStatus.PLANNED and (lead := r.plan.lead) is not None
             and (key := row_key(r.plan)) is not None
         ]
-        self._db.execute("BEGIN")
-        try:
+        with self._transaction("BEGIN"):
             self._db.execute("DELETE FROM snapshot")
             self._db.executemany("INSERT INTO snapshot VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                  [(i, *_snap(r)) for i, r in enumerate(rows)])
@@ -284,10 +298,6 @@ class Journal:
                 "INSERT OR IGNORE INTO sends (key, row, action, email, state, assistant_email, "
                 "send_date, schedule_id, schedule_name, updated_at) "
                 "VALUES (?,?,?,?,'pending',?,?,?,?,?)", pending)
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
 
     def result_rows(self) -> tuple[list[str], list[ResultRow]]:
         """The snapshot's rows with every outcome the journal knows: the results as of now."""

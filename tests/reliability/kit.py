@@ -159,6 +159,9 @@ def journal_states(journal: Path) -> dict[str, str]:
     if not journal.exists():
         return {}
     db = sqlite3.connect(journal)
+    # As leadbatch does: an EXCLUSIVE WAL reader needs no -shm file, so it can read the
+    # journal on the full disk it was left on.
+    db.execute("PRAGMA locking_mode=EXCLUSIVE")
     try:
         return {k: s for k, s in db.execute("SELECT key, state FROM sends")}
     finally:
@@ -167,6 +170,9 @@ def journal_states(journal: Path) -> dict[str, str]:
 
 def journal_ok(journal: Path) -> bool:
     db = sqlite3.connect(journal)
+    # As leadbatch does: an EXCLUSIVE WAL reader needs no -shm file, so it can read the
+    # journal on the full disk it was left on.
+    db.execute("PRAGMA locking_mode=EXCLUSIVE")
     try:
         return bool(db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
     finally:
