@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import glob
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +99,7 @@ def write_workbook(
         os.chmod(tmp_name, 0o666 & ~_umask())
         os.replace(tmp_name, target)
         _fsync_dir(folder)
+        _remove_stale_temporaries(folder, target.name)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
@@ -106,6 +109,19 @@ def write_workbook(
             os.unlink(tmp_name)
         raise
     return target
+
+
+STALE_AFTER = 60.0  # seconds: older temporaries of the same target are a killed write's
+
+
+def _remove_stale_temporaries(folder: Path, name: str) -> None:
+    # A write killed mid-way leaves its hidden temporary file behind; the next successful
+    # write of the same workbook clears it. Young ones may be another writer's, so stay.
+    cutoff = time.time() - STALE_AFTER
+    for stale in folder.glob(f".{glob.escape(name)}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if stale.stat().st_mtime < cutoff:
+                stale.unlink()
 
 
 def _umask() -> int:

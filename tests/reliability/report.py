@@ -85,11 +85,11 @@ FOUND = [
     ("sandbox", "a client that stopped waiting (read timeout, kill) made the sandbox fail "
      "with ClientDisconnect: the lead was never created, hiding the lost-answer case, and "
      "a traceback was printed", "test_the_sandbox_acts_on_a_request_whose_client_gave_up_waiting"),
-    ("journal/executor", "a full disk while sending is a traceback (sqlite3 'database or "
+    ("journal/executor", "a full disk while sending was a traceback (sqlite3 'database or "
      "disk is full') instead of one line",
      "test_a_full_disk_is_one_line_and_the_same_command_finishes_once_there_is_room"),
-    ("client/auth", "token requests carry no timeout: a slow token endpoint holds the "
-     "refresh lock (and every request) for as long as it takes",
+    ("client/auth", "token requests carried no timeout: a slow token endpoint held the "
+     "refresh lock (and every request) for as long as it took",
      "test_a_slow_token_endpoint_times_out_like_any_other_call"),
 ]
 
@@ -169,6 +169,16 @@ def write_report(path: Path, rows: Sequence[Figures], outcomes: Mapping[str, str
     unexplained = sum(r.unexplained for r in rows)
     held.append(f"Lost rows across every run: **{lost}**. Duplicates no lost answer "
                 f"explains: **{unexplained}**.")
+    for r in rows:
+        if r.suite == "secrets" and "leaks" in r.extra:
+            held.append(f"Secrets found in {r.extra['searched']} outputs, files and xlsx "
+                        f"members: **{r.extra['leaks']}**.")
+    bounded = [r for r in rows if r.suite == "hostile input"]
+    if bounded:
+        slowest = max(bounded, key=lambda r: r.seconds)
+        held.append(f"Hostile files answered: {len(bounded)}, each in its own process under "
+                    f"an address-space limit; the slowest, {slowest.scenario}, in "
+                    f"{slowest.seconds} s.")
     if failing:
         held += ["", "Not passing (each is a known defect or a regression to look at):", "",
                  *failing]
