@@ -26,7 +26,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .sandbox_state import ApiProblem, SandboxState
+from .sandbox_state import ApiProblem, Dice, SandboxState
 
 SANDBOX_CLIENT_ID = "sandbox-client-id"
 SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
@@ -64,14 +64,9 @@ def build_app(state: SandboxState, connections: Connections) -> Starlette:
 
     def lead_call(act: Callable[[dict[str, Any]], dict[str, Any]], status: int) -> Handler:
         async def handler(request: Request) -> Response:
-            refused = await _gate(state, request)
+            refused, dice = await _admit(state, request)
             if refused is not None:
                 return refused
-            dice = state.roll()
-            if dice.rate_limited:
-                return _rate_limited(state)
-            if dice.server_error is not None:
-                return _server_error(dice.server_error)
             try:
                 answer = JSONResponse(act(await _json_body(request)), status_code=status)
             except ApiProblem as problem:
@@ -83,14 +78,9 @@ def build_app(state: SandboxState, connections: Connections) -> Starlette:
         return handler
 
     async def assistants(request: Request) -> Response:
-        refused = await _gate(state, request)
+        refused, dice = await _admit(state, request)
         if refused is not None:
             return refused
-        dice = state.roll()
-        if dice.rate_limited:
-            return _rate_limited(state)
-        if dice.server_error is not None:
-            return _server_error(dice.server_error)
         q = request.query_params
         try:
             page, size = int(q.get("page") or 0), int(q.get("size") or 10)
@@ -151,6 +141,20 @@ def build_app(state: SandboxState, connections: Connections) -> Starlette:
         routes=routes,
         exception_handlers={404: not_found, 405: not_found, ClientDisconnect: client_gone},
     )
+
+
+async def _admit(state: SandboxState, request: Request) -> tuple[Response | None, Dice]:
+    """The gate, then this request's faults: a refusal or fault answer, and the dice
+    (whose `drop` the handler applies after acting, so the answer is what is lost)."""
+    refused = await _gate(state, request)
+    if refused is not None:  # no dice drawn: a seed replays the same faults either way
+        return refused, Dice(rate_limited=False, server_error=None, drop=False)
+    dice = state.roll()
+    if dice.rate_limited:
+        return _rate_limited(state), dice
+    if dice.server_error is not None:
+        return _server_error(dice.server_error), dice
+    return None, dice
 
 
 async def _gate(state: SandboxState, request: Request) -> Response | None:
