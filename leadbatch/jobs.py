@@ -169,8 +169,9 @@ def _plan_sheet(source: Path, settings: PlanSettings,
 
 
 def _source_key(row: SourceRow) -> str | None:
-    lead = row.lead
-    return send_key(lead.action, lead.email) if lead is not None and row.status is None else None
+    if row.email is None or row.status is not None:
+        return None
+    return send_key(row.action, row.email)
 
 
 def retry_job(results: Path, output: Path | None, *, api: ApiSettings, timezone: str,

@@ -68,8 +68,8 @@ def send_key(action: str, email: str) -> str:
 
 
 def row_key(row: PlanRow) -> str | None:
-    lead = row.lead
-    return send_key(lead.action, lead.email) if lead is not None else None
+    src = row.source
+    return send_key(src.action, src.email) if src.email is not None else None
 
 
 @dataclass(frozen=True)
@@ -173,8 +173,8 @@ class Journal:
     def start(self, key: str, row: PlanRow) -> SendRecord | None:
         """Mark `row` in flight (durable once committed): before its request goes out.
         Returns the record as it was, for `restore`."""
-        lead = row.lead
-        assert lead is not None
+        lead = row.source
+        assert lead.email is not None
         before = self.get(key)
         stamp = self._stamp()
         values = (key, row.row, lead.action, lead.email, row.assistant_email,
@@ -239,8 +239,8 @@ class Journal:
 
     def adopt(self, key: str, row: PlanRow, outcome: Outcome) -> None:
         """Record an outcome proven elsewhere (a results workbook) that the journal lacks."""
-        lead = row.lead
-        if lead is None or self.get(key) is not None:
+        lead = row.source
+        if lead.email is None or self.get(key) is not None:
             return
         state = SendState.SUCCEEDED if outcome.succeeded else SendState.FAILED
         self._db.execute(
@@ -282,11 +282,10 @@ class Journal:
         stamp = self._stamp()
         # sends not made yet are `pending`, so the journal alone lists what is left to do
         pending = [
-            (key, r.row, lead.action, lead.email, r.plan.assistant_email,
+            (key, r.row, r.plan.source.action, r.plan.source.email, r.plan.assistant_email,
              _iso(r.plan.send_date), r.plan.schedule_id, r.plan.schedule_name, stamp)
             for r in rows
-            if r.plan.status is RowStatus.PLANNED and (lead := r.plan.lead) is not None
-            and (key := row_key(r.plan)) is not None
+            if r.plan.status is RowStatus.PLANNED and (key := row_key(r.plan)) is not None
         ]
         with self._transaction("BEGIN"):
             self._db.execute("DELETE FROM snapshot")
@@ -385,9 +384,10 @@ def rebuild_results(results: str | Path, out: str | Path | None = None) -> Path:
 
 def _snap(r: ResultRow) -> tuple[Any, ...]:
     p, o = r.plan, r.outcome
-    return (p.row, row_key(p) if p.lead else None, p.status.value, p.error, p.assistant_email,
+    lead = p.lead
+    return (p.row, row_key(p) if lead else None, p.status.value, p.error, p.assistant_email,
             _iso(p.send_date), p.schedule_id, p.schedule_name,
-            p.lead.model_dump_json() if p.lead else None, json.dumps(p.source.values),
+            lead.model_dump_json() if lead else None, json.dumps(p.source.values),
             json.dumps(r.echo), json.dumps(o.__dict__, default=str))
 
 

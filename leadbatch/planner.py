@@ -240,8 +240,7 @@ class _Planner:
 
     def _reject(self, i: int, reason: str) -> None:
         """Unplaceable: the row keeps what it asked for, so the workbook shows it."""
-        lead = self.rows[i].lead
-        assert lead is not None
+        lead = self.rows[i]
         self.out[i] = PlanRow(
             self.rows[i],
             RowStatus.UNPLACEABLE,
@@ -272,8 +271,7 @@ class _Planner:
         return self._seq(spec.id, spec.name, spec.steps)
 
     def _own(self, i: int) -> tuple[_Seq | None, SequenceSpec | None]:
-        lead = self.rows[i].lead
-        assert lead is not None
+        lead = self.rows[i]
         if lead.schedule_id is None and lead.schedule_name is None:
             return None, None
         if lead.schedule_id is not None:
@@ -293,13 +291,10 @@ class _Planner:
             status = src.status
             if status is not None:
                 self.out[i] = PlanRow(src, status, error=src.error_text)
-            elif src.lead is not None and src.lead.action != "create":
+            elif src.action != "create":
                 others.append(i)
-            elif src.lead is not None and (
-                src.lead.send_date is not None
-                or (self.sequence_mode and self._own(i)[0] is not None)
-            ):
-                fixed.append((0 if src.lead.assistant_email else 1, i))
+            elif src.send_date is not None or (self.sequence_mode and self._own(i)[0] is not None):
+                fixed.append((0 if src.assistant_email else 1, i))
             else:
                 flexible.append(i)
         if not self.emails:
@@ -314,8 +309,7 @@ class _Planner:
 
     def _day_of(self, i: int) -> tuple[int | None, _Seq | None, str]:
         """A fixed row's day offset and own sequence, or a reason it has no usable day."""
-        lead = self.rows[i].lead
-        assert lead is not None
+        lead = self.rows[i]
         own, spec = self._own(i)
         day = lead.send_date
         if self.sequence_mode and own is not None:
@@ -346,8 +340,7 @@ class _Planner:
         return off, own, ""
 
     def _assistant(self, i: int) -> tuple[int | None, str]:
-        lead = self.rows[i].lead
-        assert lead is not None
+        lead = self.rows[i]
         if not lead.assistant_email:
             return None, ""
         a = self.index.get(lead.assistant_email)
@@ -521,8 +514,7 @@ class _Planner:
     def _place_others(self, rows: list[int]) -> None:
         share = [0] * len(self.emails)
         for i in rows:
-            lead = self.rows[i].lead
-            assert lead is not None
+            lead = self.rows[i]
             a, why = self._assistant(i)
             day = lead.send_date or self.cal.next_sending_day(self.start)
             if not why and day < self.start:
@@ -555,7 +547,7 @@ class _Planner:
         for r in self.out:
             assert r is not None
             rows.append(r)
-            if r.status is RowStatus.PLANNED and r.lead is not None and r.lead.action == "create":
+            if r.status is RowStatus.PLANNED and r.source.action == "create":
                 assert r.assistant_email is not None and r.send_date is not None
                 new[r.assistant_email, r.send_date] += 1
         return Plan(

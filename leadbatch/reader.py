@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from pydantic.alias_generators import to_camel
 
 from .cells import (
@@ -36,12 +35,11 @@ from .cells import (
     field_for_header,
 )
 from .errors import InputFileError
-from .models import CustomField, Lead, RowError, RowStatus, SourceRow
+from .models import RowError, RowStatus, SourceRow
 from .sheetfile import read_cells
 
 __all__ = ["LeadSheet", "parse_rows", "read_leads"]
 
-_SHARED_LIMIT = 200_000  # distinct custom field values kept for sharing
 # Excel's limit for one cell: a longer value cannot be written back to a plan or results
 # workbook intact, so it could not be shown, checked or sent as the sheet has it.
 MAX_CELL_LENGTH = 32_767
@@ -241,21 +239,9 @@ class _RowParser:
         self.index = {fields[n]: i for i, n in enumerate(names) if fields[n] != "custom"}
         self.column = {f: names[i] for f, i in self.index.items()}
         self.text_fields = [(f, self.index[f]) for f in _TEXT_FIELDS if f in self.index]
-        self.shared: dict[tuple[str, str], CustomField] = {}
-        self.custom = [
-            (i, n) for i, n in enumerate(names) if fields[n] == "custom" and n not in unnamed
-        ]
-
-    def _custom_field(self, name: str, value: str) -> CustomField:
-        # Custom fields repeat (industry, title, city...): one frozen instance per distinct
-        # pair, shared by every lead that has it, saves a quarter of a big sheet's memory.
-        key = (name, value)
-        found = self.shared.get(key)
-        if found is None:
-            found = CustomField(name=name, value=value)
-            if len(self.shared) < _SHARED_LIMIT:
-                self.shared[key] = found
-        return found
+        # Custom fields are the named columns no lead field claims; SourceRow.lead builds
+        # them from `values` when the lead is needed, so nothing is made per row here.
+        self.custom = tuple(n for n in names if fields[n] == "custom" and n not in unnamed)
 
     def parse(
         self, number: int, cells: Sequence[object]
@@ -291,12 +277,14 @@ class _RowParser:
                 for i, t in enumerate(texts) if len(t) > MAX_CELL_LENGTH
             )
         values = dict(zip(self.names, texts, strict=True))
-        lead, key = self._lead(number, cells, texts, errors)
-        return SourceRow(number, values, lead, errors), key
+        data, key = self._lead(number, cells, texts, errors)
+        row = SourceRow(number, values, None, errors, fields=data, custom=self.custom)
+        return row, key
 
     def _lead(
         self, number: int, cells: Sequence[object], texts: list[str], errors: list[RowError]
-    ) -> tuple[Lead | None, str | None]:
+    ) -> tuple[dict[str, Any] | None, str | None]:
+        """The lead's fields, checked (None if the row has errors), and its email key."""
         index, column = self.index, self.column
         data: dict[str, Any] = {}
 
@@ -323,18 +311,9 @@ class _RowParser:
             if texts[i]:
                 data[fieldname] = texts[i]
         self._special(cells, texts, data, bad)
-        if self.custom:
-            custom = [self._custom_field(n, texts[i]) for i, n in self.custom if texts[i]]
-            if custom:
-                data["custom_fields"] = custom
         if errors:
             return None, key
-        try:
-            return Lead(**data), key
-        except ValidationError as exc:  # our own checks should have caught it; never crash
-            first = exc.errors()[0]
-            errors.append(RowError(number, None, f"{first['loc'][0]}: {first['msg']}"))
-            return None, key
+        return data, key
 
     def _special(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -67,8 +67,9 @@ class ResultRow:
         return self.plan.row
 
     def cells(self, headers: Sequence[str]) -> list[Cell]:
-        plan, out, lead = self.plan, self.outcome, self.plan.lead
-        action = lead.action if lead else self.echo.get("action", "")
+        plan, out, src = self.plan, self.outcome, self.plan.source
+        valid = src.has_lead
+        action = src.action if valid else self.echo.get("action", "")
         return [
             plan.row,
             out.status.value,
@@ -78,8 +79,8 @@ class ResultRow:
             plan.schedule_id,
             plan.schedule_name,
             action,
-            lead.email if lead else self.echo.get("email", ""),
-            lead.name if lead else self.echo.get("name", ""),
+            src.email if valid else self.echo.get("email", ""),
+            src.name if valid else self.echo.get("name", ""),
             out.lead_id,
             out.next_schedule_time,
             out.http_status,
@@ -97,7 +98,7 @@ def unsent(plan: PlanRow, fields: Mapping[str, str] | None = None) -> ResultRow:
     """
     status = RowStatus.PENDING if plan.status is RowStatus.PLANNED else plan.status
     echo: dict[str, str] = {}
-    if plan.lead is None and fields:
+    if not plan.source.has_lead and fields:
         for header, name in fields.items():
             if name in ("email", "name", "action") and name not in echo:
                 echo[name] = plan.source.values.get(header, "")
@@ -215,7 +216,7 @@ def read_back(path: str | Path) -> ReadBack:
     for line, number, block, _ in records:
         src = by_line.get(line) or SourceRow(line, {}, None, [
             RowError(line, None, "the input's own columns are empty")])
-        src = replace(src, row=number, duplicate_of=number_of.get(src.duplicate_of or 0))
+        src = src.replace(row=number, duplicate_of=number_of.get(src.duplicate_of or 0))
         rows.append(_row(src, block, kind))
     return ReadBack(source, kind, headers, rows, about)
 
@@ -258,11 +259,11 @@ def _row(src: SourceRow, block: Mapping[str, Any], kind: str) -> ResultRow:
     problems: list[str] = []
     send_date = _date(block["sendDate"], problems)
     schedule_id = _int(text["scheduleId"], "scheduleId", problems)
-    action = text["action"].lower() or (src.lead.action if src.lead else "create")
+    action = text["action"].lower() or src.action
     if action not in ACTIONS:
         problems.append(f"action: must be one of {', '.join(ACTIONS)}, not {text['action']!r}")
-    elif src.lead is not None and action != src.lead.action:
-        src = replace(src, lead=src.lead.model_copy(update={"action": action}))
+    elif src.has_lead and action != src.action:
+        src = src.replace(action=action)
     plan = PlanRow(src, RowStatus.PLANNED, text["assistantEmail"].lower() or None, send_date,
                    schedule_id, text["scheduleName"] or None)
     if src.status is not None:

@@ -64,7 +64,8 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
 
     def rows() -> Iterator[list[Cell]]:
         for r in plan.rows:
-            lead, values = r.lead, r.source.values
+            src, values = r.source, r.source.values
+            valid = src.has_lead
             yield [
                 r.row,
                 r.status.value,
@@ -73,9 +74,9 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
                 r.assistant_email,
                 r.schedule_id,
                 r.schedule_name,
-                lead.action if lead else values.get(echo_of.get("action", ""), ""),
-                lead.email if lead else values.get(echo_of.get("email", ""), ""),
-                lead.name if lead else values.get(echo_of.get("name", ""), ""),
+                src.action if valid else values.get(echo_of.get("action", ""), ""),
+                src.email if valid else values.get(echo_of.get("email", ""), ""),
+                src.name if valid else values.get(echo_of.get("name", ""), ""),
                 *(values.get(h, "") for h in sheet.headers),
             ]
 
@@ -101,9 +102,9 @@ def _widths(
         for h, v in (("error", r.error), ("assistantEmail", r.assistant_email or ""),
                      ("scheduleName", r.schedule_name or "")):
             widest[h] = max(widest[h], len(v))
-        if r.lead is not None:
-            widest["email"] = max(widest["email"], len(r.lead.email))
-            widest["name"] = max(widest["name"], len(r.lead.name))
+        if r.source.has_lead:
+            widest["email"] = max(widest["email"], len(r.source.email or ""))
+            widest["name"] = max(widest["name"], len(r.source.name or ""))
     fixed = {"row": 7.0, "status": 13.0, "sendDate": 12.0, "action": 9.0, "scheduleId": 11.0}
     return {h: fixed.get(h, float(min(60, max(9, widest[h] + 2)))) for h in headers}
 

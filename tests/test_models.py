@@ -52,3 +52,21 @@ def test_source_row_status_and_error_text() -> None:
     assert dup.status is RowStatus.DUPLICATE
     assert dup.error_text == "duplicate of row 3 (same email)"
     assert RowStatus.CREATED.succeeded and not RowStatus.FAILED.succeeded
+
+
+def test_source_row_builds_its_lead_from_checked_fields() -> None:
+    values = {"Name": "Ann", "Email": "ann@x.io", "Company": "Acme", "Notes": ""}
+    src = SourceRow(3, values, fields={"name": "Ann", "email": "ann@x.io"},
+                    custom=("Company", "Notes"))
+    assert (src.email, src.name, src.action, src.send_date) == ("ann@x.io", "Ann", "create", None)
+    assert src.lead == Lead(name="Ann", email="ann@x.io",
+                            custom_fields=(CustomField(name="Company", value="Acme"),))
+    stop = src.replace(action="stop", row=9)
+    assert (stop.row, stop.action, stop.lead is not None and stop.lead.action) == (9, "stop", "stop")
+    assert src.action == "create"  # the original is unchanged
+    assert src == SourceRow(3, values, src.lead) and src != stop
+
+
+def test_source_row_without_fields_is_invalid() -> None:
+    bad = SourceRow(4, {"Email": "nope"}, None)
+    assert bad.lead is None and bad.email is None and bad.status is RowStatus.INVALID
