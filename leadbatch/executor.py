@@ -215,7 +215,8 @@ async def execute(
                 return
             row = known[i]
             key = row_key(row.plan)
-            assert key is not None and row.plan.lead is not None
+            assert key is not None
+            body = row.plan.api_body()  # the pydantic Lead is built here, not held per row
             before = await writer.submit(partial(journal.start, key, row.plan))
             if stop.is_set():  # asked to stop while the mark was being committed
                 await writer.submit(partial(journal.restore, key, before))
@@ -229,7 +230,7 @@ async def execute(
             flying += 1
             report.sent += 1
             try:
-                sent = await client.send(row.plan.lead.action, row.plan.api_body())
+                sent = await client.send(row.plan.source.action, body)
             except AuthError as exc:
                 report.auth_error = exc
                 stop.set()  # nothing more can be sent with these credentials
