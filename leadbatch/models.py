@@ -197,37 +197,34 @@ class SourceRow:
                 return Lead(**fields, custom_fields=custom)
         return Lead(**fields)
 
-    def _get(self, name: str) -> Any:
-        return self._fields.get(name) if self._fields is not None else None
-
     @property
     def email(self) -> str | None:
-        return self._get("email")  # type: ignore[no-any-return]
+        return self._fields.get("email") if self._fields else None
 
     @property
     def name(self) -> str | None:
-        return self._get("name")  # type: ignore[no-any-return]
+        return self._fields.get("name") if self._fields else None
 
     @property
     def action(self) -> Action:
-        action: Action = self._get("action") or "create"
+        action: Action = (self._fields.get("action") if self._fields else None) or "create"
         return action
 
     @property
     def send_date(self) -> dt.date | None:
-        return self._get("send_date")  # type: ignore[no-any-return]
+        return self._fields.get("send_date") if self._fields else None
 
     @property
     def assistant_email(self) -> str | None:
-        return self._get("assistant_email")  # type: ignore[no-any-return]
+        return self._fields.get("assistant_email") if self._fields else None
 
     @property
     def schedule_id(self) -> int | None:
-        return self._get("schedule_id")  # type: ignore[no-any-return]
+        return self._fields.get("schedule_id") if self._fields else None
 
     @property
     def schedule_name(self) -> str | None:
-        return self._get("schedule_name")  # type: ignore[no-any-return]
+        return self._fields.get("schedule_name") if self._fields else None
 
     @property
     def has_lead(self) -> bool:
