@@ -228,6 +228,10 @@ def clean_phone(text: str, country_code: str = "") -> str:
             # Plainly national (no trunk prefix, no country code typed again): build the
             # number directly rather than pay for phonenumbers' string parsing.
             return _e164(code, compact, text)
+        if trunk is _ZERO and compact.startswith("0") and compact[1:2] not in ("", "0"):
+            # "020 7946 0018" where the trunk prefix is just "0" (most of Europe, India):
+            # dropping it is all phonenumbers would do, at a tenth of its cost.
+            return _e164(code, compact[1:], text)
         try:
             return _parsed(phonenumbers.parse(compact, region), text)
         except phonenumbers.NumberParseException:
@@ -310,7 +314,12 @@ def _country(country_code: str) -> tuple[int, str, re.Pattern[str] | None]:
         )
     meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
     trunk = meta.national_prefix_for_parsing if meta is not None else None
+    if trunk == "0" and meta is not None and meta.national_prefix_transform_rule is None:
+        return number, region, _ZERO
     return number, region, re.compile(trunk) if trunk else None
+
+
+_ZERO = re.compile("0")  # the plain trunk prefix: clean_phone strips it itself
 
 
 # --- dates ---------------------------------------------------------------------------------

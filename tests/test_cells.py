@@ -1,5 +1,6 @@
 import datetime as dt
 
+import phonenumbers
 import pytest
 
 from leadbatch.cells import (
@@ -250,3 +251,16 @@ def test_ids() -> None:
     for bad in ("0", "-1", "12a", "1.5", "²"):
         with pytest.raises(CellError, match="is not a positive whole number"):
             clean_int(bad, "lead id")
+
+
+@pytest.mark.parametrize("region", ["GB", "DE", "FR", "IN", "NL", "ZA", "TR"])
+def test_national_numbers_with_trunk_zero_match_phonenumbers(region: str) -> None:
+    # clean_phone drops a plain "0" trunk prefix itself; phonenumbers is the reference.
+    code = phonenumbers.country_code_for_region(region)
+    for kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE):
+        example = phonenumbers.example_number_for_type(region, kind)
+        assert example is not None
+        national = "0" + phonenumbers.national_significant_number(example)
+        parsed = phonenumbers.parse(national, region)
+        expected = f"+{parsed.country_code}{phonenumbers.national_significant_number(parsed)}"
+        assert clean_phone(national, str(code)) == expected
