@@ -5,7 +5,7 @@
 Writes, beside this script unless a folder is given:
 - leads.csv, leads.xlsx: 50 clean leads in the layout of 7Targets' own Excel upload
   (First_Name, Last_Name, Email_ID, Country_Code, Phone_Number, Lead Company, ...);
-  a few carry a Start Email Sending Date (all in 2027) or an Assistant.
+  a few carry a Start Email Sending Date (all in 2030) or an Assistant.
 - assistants.json: the API seed's two assistants (limit 200 a day each);
   assistants-small.json: the same two at 10 a day, so a demo plan visibly spreads.
 - messy.xlsx: a sheet with the mistakes `leadbatch validate` reports (and the Excel habits
@@ -92,9 +92,10 @@ def leads(rng: random.Random, count: int = 50) -> list[dict[str, Any]]:
             "Assistant": "",
         }
         # The first leads stay unpinned (the demo sends them today); a few later ones are
-        # pinned to weekdays in 2027 or to one assistant.
+        # pinned to weekdays in 2030 (far enough ahead that the demo stays valid for years)
+        # or to one assistant.
         if i >= 10 and i % 5 == 0:
-            day = dt.date(2027, 3, 1) + dt.timedelta(days=next(pinned_days, 0))
+            day = dt.date(2030, 3, 1) + dt.timedelta(days=next(pinned_days, 0))
             while day.weekday() >= 5:
                 day += dt.timedelta(days=1)
             lead["Start Email Sending Date"] = day

@@ -69,7 +69,7 @@ def main() -> None:
         leadbatch("plan", str(LEADS), "-o", plan, "--assistants", str(ASSISTANTS), env=env)
         leadbatch("run", plan, "-o", results, env=env)
         later = today + dt.timedelta(days=31)
-        print(f"\n# Later (--through {later}): the rows planned up to then are due; rows pinned to 2027 wait.")
+        print(f"\n# Later (--through {later}): the rows planned up to then are due; rows pinned to 2030 wait.")
         leadbatch("run", plan, "-o", results, "--through", later.isoformat(), env=env)
         print("\n# The user fixes the rejected rows; here the sandbox simply stops rejecting.")
         request = urllib.request.Request(
