@@ -5,10 +5,11 @@ until `--requests` are done; the figures cover the sending loop only (the token 
 first connection are made by a warm-up request before it), so CPU per request is the
 client's own cost, not Python's start-up.
 
-Variants: `lib` (LeadsClient as the executor builds it), `lib-httpcore` / `lib-aiohttp`
-(LeadsClient with httpx's stock transport / the httpx-aiohttp transport), `httpx` (a
-stock httpx.AsyncClient with no leadbatch code, for reference), `httpx-aiohttp` (the
-same over the httpx-aiohttp transport).
+Variants: `lib` (LeadsClient as the executor builds it: leadbatch's own aiohttp
+transport), `lib-httpcore` / `lib-httpx-aiohttp` (LeadsClient over httpx's stock transport
+/ over the `httpx_aiohttp` package's transport, the default until leadbatch had its own),
+`httpx` (a stock httpx.AsyncClient with no leadbatch code, for reference), `httpx-aiohttp`
+(the same over the httpx-aiohttp transport).
 
     python -m bench.client_lib --variant lib --concurrency 8 --requests 2000
 """
@@ -68,7 +69,7 @@ def _transport(kind: str, concurrency: int) -> httpx.AsyncBaseTransport | None:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     if kind == "lib-httpcore":
         return httpx.AsyncHTTPTransport(limits=limits)
-    if kind == "lib-aiohttp":
+    if kind == "lib-httpx-aiohttp":
         from httpx_aiohttp import AiohttpTransport
 
         return AiohttpTransport(limits=limits)
@@ -96,7 +97,7 @@ async def _with_stock_httpx(concurrency: int, total: int, *, aiohttp: bool) -> d
         f"{env['LEADBATCH_CLIENT_ID']}:{env['LEADBATCH_CLIENT_SECRET']}".encode()
     ).decode()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    transport = _transport("lib-aiohttp", concurrency) if aiohttp else None
+    transport = _transport("lib-httpx-aiohttp", concurrency) if aiohttp else None
     async with httpx.AsyncClient(limits=limits, transport=transport) as http:
         answer = await http.post(
             env["LEADBATCH_TOKEN_URL"],
@@ -121,7 +122,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument(
         "--variant",
-        choices=["lib", "lib-httpcore", "lib-aiohttp", "httpx", "httpx-aiohttp"],
+        choices=["lib", "lib-httpcore", "lib-httpx-aiohttp", "httpx", "httpx-aiohttp"],
         default="lib",
     )
     ap.add_argument("--concurrency", type=int, default=8)

@@ -100,7 +100,7 @@ def run_file_cases(inputs: Inputs, cfg: FileConfig) -> FileResults:
     if cfg.writers:
         main = srcs[0]
         for w in WRITERS:
-            if w == "xlsxwriter":
+            if w == "leadbatch" and cfg.files:
                 continue  # that is the floor's own write, measured above
             if w == "rustpy" and importlib.util.find_spec("rustpy_xlsxwriter") is None:
                 continue

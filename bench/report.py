@@ -127,8 +127,11 @@ def _file_tables(res: FileResults, targets: list[Target]) -> list[str]:
         "Each a separate process, from start to exit: `leadbatch validate FILE`, "
         "`leadbatch plan FILE -o PLAN.xlsx ...`; the **floor** (bench/floor.py) reads the same "
         "file with python-calamine (CSV: the csv module) and writes the same cells with "
-        f"xlsxwriter in constant-memory mode, as `write_workbook` does ({FIXED} plan columns + "
-        f"the {len(HEADERS)} input columns), with no logic at all. The **naive** path (bench/naive.py): pandas.read_excel "
+        "leadbatch's own writer (`write_workbook` with one raw sheet: xlsxwriter for the "
+        "structure, the rows rendered by leadbatch.sheetxml; "
+        f"{FIXED} plan columns + the {len(HEADERS)} input columns), with no logic at all: "
+        "the least `leadbatch plan` could cost with the reader and writer it uses. "
+        "The **naive** path (bench/naive.py): pandas.read_excel "
         "(default engine), a pydantic model with `EmailStr` per row, DataFrame.to_excel "
         "(default engine).",
         "",
@@ -178,38 +181,44 @@ def _file_tables(res: FileResults, targets: list[Target]) -> list[str]:
 
 
 def _writer_table(res: FileResults) -> list[str]:
-    found = [(k.partition(":")[0][7:], v) for k, v in res.cases.items() if k.startswith("writer-")]
+    found = {k.partition(":")[0][7:]: v for k, v in res.cases.items() if k.startswith("writer-")}
     if not found:
         return []
     main = next(s for s in res.sources if s.key == res.main)
     out = [
-        "## Files: other writers for the Plan sheet",
+        "## Files: writers for the Plan sheet",
         "",
         f"bench/writers.py: the floor's cells ({main.label} × {FIXED + len(HEADERS)} columns) "
-        "written by other means, to see what a faster writer would give. `xlsxwriter` is "
-        "the floor's writer (constant-memory mode, as leadbatch uses it); `xlsxwriter-sst` "
-        "its default in-memory mode; `stream` a minimal values-only sheet streamed as XML "
-        "into a zip with the standard library (bench/writers.py, ~60 lines: no styles, "
-        "no Summary sheet, no chart); `rustpy` rustpy-xlsxwriter (Rust). Write time only "
-        "(the read is not counted); peak RSS of the whole process.",
+        "written by each writer. `leadbatch` is leadbatch's own (`write_workbook`, the "
+        "floor's writer): xlsxwriter writes the structure (styles, header, widths, "
+        "autofilter, charts), the rows are rendered as SpreadsheetML by "
+        "leadbatch/sheetxml.py, compressed (zlib level 1) in a second thread and spliced "
+        "into xlsxwriter's sheet; `xlsxwriter` is xlsxwriter's own cell writer in "
+        "constant-memory mode, as leadbatch wrote every cell before; `xlsxwriter-sst` its "
+        "default in-memory mode; `stream` the prototype of leadbatch's writer, a bare "
+        "values-only sheet streamed into a zip (no styles, no escaping rules, no Summary "
+        "sheet); `rustpy` rustpy-xlsxwriter (Rust). Write time only (the read is not "
+        "counted); CPU includes the compression thread; peak RSS of the whole process.",
         "",
-        "| writer | write | µs a cell | vs xlsxwriter | peak RSS |",
-        "|---|---:|---:|---:|---:|",
+        "| writer | write | µs a cell | CPU µs a cell | vs xlsxwriter | peak RSS |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
+    cells = main.rows * (FIXED + len(HEADERS))
+    rows: list[tuple[str, Case]] = []
     floor = res.cases.get(f"floor:{res.main}")
-    base = floor.figure("write").median if floor else None
-    if floor is not None:
-        cells = main.rows * (FIXED + len(HEADERS))
-        w = floor.figure("write")
-        out.append(
-            f"| xlsxwriter (the floor) | {_s(w)} | {1e6 * w.median / cells:.2f} | 1.0× | "
-            f"{_mb(floor.rss)} |"
-        )
-    for name, case in found:
+    if floor is not None and "leadbatch" not in found:
+        rows.append(("leadbatch (the floor)", floor))
+    rows += [(name, case) for name, case in found.items()]
+    old = found.get("xlsxwriter")
+    base = old.figure("write").median if old else None
+    for name, case in rows:
         w = case.figure("write")
-        vs = f"{base / w.median:.1f}× faster" if base else "—"
+        vs = "1.0×" if case is old else f"{base / w.median:.1f}× faster" if base else "—"
+        has_cpu = all("write_cpu" in r.report for r in case.runs)  # the floor reports none
+        cpu_cell = f"{1e6 * case.figure('write_cpu').median / cells:.2f}" if has_cpu else "—"
         out.append(
-            f"| {name} | {_s(w)} | {case.figure('us_per_cell').median:.2f} | {vs} | {_mb(case.rss)} |"
+            f"| {name} | {_s(w)} | {1e6 * w.median / cells:.2f} | {cpu_cell} | {vs} | "
+            f"{_mb(case.rss)} |"
         )
     out.append("")
     return out
@@ -232,7 +241,7 @@ def _file_findings(res: FileResults) -> list[str]:
         fw = fl.figure("write").median
         cells = rows * (FIXED + len(HEADERS))
         out.append(
-            f"- the floor's raw xlsxwriter write: {fw:.2f} s, {1e6 * fw / cells:.2f} µs a cell "
+            f"- the floor's raw write (leadbatch's writer): {fw:.2f} s, {1e6 * fw / cells:.2f} µs a cell "
             f"({FIXED + len(HEADERS)} columns; empty cells skipped); the plan's write is "
             f"{p.figure('write').median / fw:.2f}× that"
         )
@@ -330,8 +339,10 @@ def _executor_tables(res: ExecutorResults, targets: list[Target]) -> list[str]:
             "",
             "`leadbatch sandbox` in its own process; the client in another, fresh each run, "
             "sending POST /leads with `concurrency` requests in flight. **lib**: "
-            "`LeadsClient.send` as the executor uses it (default transport); **lib-httpcore**: "
-            "the same over httpx's stock transport; **bare**: bench/bare_client.py, raw HTTP/1.1 "
+            "`LeadsClient.send` as the executor uses it (httpx's API over leadbatch's aiohttp "
+            "transport); **lib-httpx-aiohttp**: the same over the `httpx_aiohttp` package's "
+            "transport (the earlier default); **lib-httpcore**: the same over httpx's stock "
+            "transport; **bare**: bench/bare_client.py, raw HTTP/1.1 "
             "over keep-alive asyncio sockets, no library (the practical floor). rps and client "
             "CPU cover the sending loop only (token and first connection excluded); the bound "
             "is concurrency / latency. Client and sandbox cores = CPU seconds / wall seconds: "
@@ -395,6 +406,12 @@ def _executor_tables(res: ExecutorResults, targets: list[Target]) -> list[str]:
             "bench.client_lib (LeadsClient.send), concurrency 32, 0 ms latency, sampled by py-spy",
             res.profiles.get("client"),
         )
+        if "client-idle" in res.profiles:
+            out += render(
+                "bench.client_lib (LeadsClient.send), concurrency 1, 20 ms latency: the process "
+                "sleeps between answers, sampled by py-spy",
+                res.profiles.get("client-idle"),
+            )
         out += ["## Profile: the sandbox", ""]
         out += render(
             "`leadbatch sandbox` serving the bare client (concurrency 8, 0 ms), py-spy attached",
@@ -413,11 +430,22 @@ def _executor_targets(res: ExecutorResults, targets: list[Target]) -> None:
         note = ", ".join(
             f"{v:.2f} at {k[0] * 1000:.0f} ms/c{k[1]}" for k, v in sorted(per_req.items())
         )
+        warm = per_req.get((0.0, worst[1]))
         if bare1 is not None and per_req[worst] > 1:
+            bare_cold = bare1.figure("cpu_ms_per_request").median
+            bare0 = res.cases.get(key("bare", 0.0, worst[1]))
             note += (
-                f"; the bare client spends {bare1.figure('cpu_ms_per_request').median:.2f} ms there "
-                "(an idle process wakes up per answer: cold caches)"
+                f"; the bare client spends {bare_cold:.2f} ms there (an idle process wakes up "
+                "per answer: cold caches)"
             )
+            if warm is not None and bare0 is not None:
+                note += (
+                    f". The same requests cost lib {per_req[worst] / warm:.1f}× and bare "
+                    f"{bare_cold / bare0.figure('cpu_ms_per_request').median:.1f}× what they "
+                    f"cost back to back (0 ms): the client's own code path (httpx, aiohttp, "
+                    f"asyncio, in the profile at concurrency 1, 20 ms) is what limits; "
+                    f"{per_req[worst] - 1:.2f} ms over"
+                )
         targets.append(
             Target(
                 "executor client CPU per request (lib)",
@@ -435,6 +463,14 @@ def _executor_targets(res: ExecutorResults, targets: list[Target]) -> None:
         note = _round_note(res, "lib", 0.02, 8)
         if bare8 is not None:
             note += f"; the bare client reaches {bare8.figure('rps').median / 4:.0f}% of the bound"
+        if rps < 0.8 * 400:
+            cpu = case.figure("cpu_ms_per_request").median
+            note += (
+                f". 80% needs a round of ≤ 25.0 ms (lib's: {8000 / rps:.1f} ms, "
+                f"{100 * (320 - rps) / 320:.0f}% short): each process handles the round's 8 "
+                f"requests one after the other, so the client's 8 × {cpu:.2f} ms adds to the "
+                "latency and the sandbox's share; the client side limits"
+            )
         targets.append(
             Target(
                 "executor rps at 20 ms, concurrency 8 / bound 400",
@@ -451,16 +487,44 @@ def _executor_targets(res: ExecutorResults, targets: list[Target]) -> None:
         r, b = case.figure("rps").median, bare.figure("rps").median
         sb = Stat.of([x.report["sandbox_cpu"] / x.report["wall"] for x in case.runs]).median
         cl = Stat.of([x.report["cpu"] / x.report["wall"] for x in case.runs]).median
+        note = f"client {cl:.2f} cores, sandbox {sb:.2f} cores busy"
+        if r < 0.8 * b:
+            note += "; " + _limit_note(case, bare, lat)
         targets.append(
             Target(
                 f"executor rps at {lat * 1000:.0f} ms, concurrency 32 / bare asyncio",
                 "≥ 80%",
                 f"{r:.0f} / {b:.0f} rps = {100 * r / b:.0f}%",
                 r >= 0.8 * b,
-                f"client {cl:.2f} cores, sandbox {sb:.2f} cores busy; "
-                + _round_note(res, "lib", lat, 32),
+                note + "; " + _round_note(res, "lib", lat, 32),
             )
         )
+
+
+def _limit_note(lib: Case, bare: Case, latency: float) -> str:
+    """Which side limits a missed concurrency-32 target, and what the client would need."""
+    r, b = lib.figure("rps").median, bare.figure("rps").median
+    cpu = lib.figure("cpu_ms_per_request").median
+    cores = Stat.of([x.report["cpu"] / x.report["wall"] for x in lib.runs]).median
+    bare_sb = Stat.of([x.report["sandbox_cpu"] / x.report["wall"] for x in bare.runs]).median
+    need = 1000 / (0.8 * b)  # ms of client CPU per request at 80% of bare, on one full core
+    text = (
+        f"{100 * (0.8 * b - r) / (0.8 * b):.0f}% short of the goal ({0.8 * b:.0f} rps)"
+    )
+    if latency == 0 and cores >= 0.85:
+        text += (
+            f"; the client's one thread is the limit ({cores:.2f} cores at {cpu:.2f} ms a "
+            f"request), while bare is held by the sandbox's one thread ({bare_sb:.2f} cores): "
+            f"80% of bare needs ≤ {need:.2f} ms of client CPU a request; where the client's "
+            "goes (aiohttp's request path, httpx's request and response objects, asyncio) is "
+            "in the profile at concurrency 32, 0 ms"
+        )
+    else:
+        text += (
+            f"; neither process is saturated: the rounds queue behind the client's "
+            f"{cpu:.2f} ms a request (bare {bare.figure('cpu_ms_per_request').median:.2f})"
+        )
+    return text
 
 
 def _round_note(res: ExecutorResults, variant: str, latency: float, c: int) -> str:

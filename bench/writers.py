@@ -1,14 +1,15 @@
 """How fast can the Plan sheet be written? The same cells through other writers.
 
-The Plan sheet of an N-row input is N x (10 + 15) cells, and xlsxwriter's per-cell cost
-makes writing it most of `leadbatch plan`. This measures the same cells (read with
-python-calamine, shaped like bench/floor.py's) through:
+The Plan sheet of an N-row input is N x (10 + 15) cells. This measures the same cells
+(read with python-calamine, shaped like bench/floor.py's) through:
 
-- `xlsxwriter`: constant-memory mode, as leadbatch writes (the floor's writer);
+- `leadbatch`: `write_workbook` as leadbatch writes every workbook (the floor's writer):
+  xlsxwriter for the structure, the rows rendered and compressed by leadbatch.sheetxml;
+- `xlsxwriter`: xlsxwriter's own cell writer in constant-memory mode, as leadbatch wrote
+  the rows before (6 µs a cell: most of `leadbatch plan` then);
 - `xlsxwriter-sst`: its default mode (shared strings, every cell held in memory);
-- `stream`: a values-only sheet streamed as XML into a zip by the standard library (the
-  least a Python writer can do: the same inline strings xlsxwriter's constant-memory mode
-  writes, without its per-cell bookkeeping);
+- `stream`: a values-only sheet streamed as XML into a zip by the standard library with
+  no styles and no escaping rules (the prototype of leadbatch's writer);
 - `rustpy`: rustpy-xlsxwriter (Rust), if installed.
 
     python -m bench.writers INPUT WRITER OUTPUT.xlsx
@@ -17,7 +18,6 @@ python-calamine, shaped like bench/floor.py's) through:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import re
 import time
 import zipfile
@@ -25,21 +25,41 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from .floor import FIXED, read_raw, write_raw
+import xlsxwriter
+
+from .floor import FIXED, leadbatch_writer, plan_header, plan_rows, read_raw, write_raw
 from .harness import emit
 
-WRITERS = ("xlsxwriter", "xlsxwriter-sst", "stream", "rustpy")
+WRITERS = ("leadbatch", "xlsxwriter", "xlsxwriter-sst", "stream", "rustpy")
 _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def plan_rows(rows: list[list[object]]) -> tuple[list[str], list[list[object]]]:
-    header = [f"fixed{c}" for c in range(FIXED)] + [str(h) for h in rows[0]]
-    out: list[list[object]] = []
-    for r, cells in enumerate(rows[1:], start=1):
-        fixed: list[object] = [r + 1, "planned", "", "2030-01-07", "assistant00@bench.example.com"]
-        fixed += ["", "", "create", str(cells[2]), str(cells[0])]
-        out.append(fixed + [v.isoformat() if isinstance(v, dt.date) else v for v in cells])
-    return header, out
+def write_xlsxwriter(path: Path, rows: list[list[object]], *, constant_memory: bool) -> None:
+    """xlsxwriter's cell writer, as leadbatch's write_workbook used it for every cell."""
+    book = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": constant_memory,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    ws = book.add_worksheet("Plan")
+    ws.write_row(0, 0, plan_header(rows))
+    planned = book.add_format({"bg_color": "#DDEBF7"})
+    write_string, write_number = ws.write_string, ws.write_number
+    for r, cells in enumerate(plan_rows(rows), start=1):
+        for c, v in enumerate(cells):
+            if v is None or v == "":
+                continue
+            if isinstance(v, str):
+                write_string(r, c, v, planned) if c == 1 else write_string(r, c, v)
+            elif isinstance(v, int | float):
+                write_number(r, c, v)
+            else:
+                write_string(r, c, str(v))
+    book.close()
 
 
 def _column(c: int) -> str:
@@ -96,24 +116,27 @@ def main() -> None:
     ap.add_argument("writer", choices=WRITERS)
     ap.add_argument("output", type=Path)
     args = ap.parse_args()
+    xlsx = leadbatch_writer() if args.writer == "leadbatch" else None
     raw = read_raw(args.input)
-    t0 = time.perf_counter()
-    if args.writer == "xlsxwriter":
-        write_raw(args.output, raw, constant_memory=True)
+    t0, c0 = time.perf_counter(), time.process_time()
+    if args.writer == "leadbatch":
+        write_raw(args.output, raw, xlsx)
+    elif args.writer == "xlsxwriter":
+        write_xlsxwriter(args.output, raw, constant_memory=True)
     elif args.writer == "xlsxwriter-sst":
-        write_raw(args.output, raw, constant_memory=False)
+        write_xlsxwriter(args.output, raw, constant_memory=False)
     elif args.writer == "stream":
-        header, rows = plan_rows(raw)
-        write_stream(args.output, header, rows)
+        write_stream(args.output, plan_header(raw), plan_rows(raw))
     else:
         from rustpy_xlsxwriter import FastExcel
 
-        header, rows = plan_rows(raw)
-        records = [dict(zip(header, row, strict=True)) for row in rows]
+        header = plan_header(raw)
+        records = [dict(zip(header, row, strict=True)) for row in plan_rows(raw)]
         FastExcel(str(args.output)).sheet("Plan", records).save()
-    write = time.perf_counter() - t0
+    write, cpu = time.perf_counter() - t0, time.process_time() - c0
     cells = (len(raw) - 1) * (FIXED + len(raw[0]))
-    emit({"write": write, "cells": cells, "us_per_cell": 1e6 * write / cells})
+    emit({"write": write, "write_cpu": cpu, "cells": cells, "us_per_cell": 1e6 * write / cells,
+          "cpu_us_per_cell": 1e6 * cpu / cells})
 
 
 if __name__ == "__main__":

@@ -70,6 +70,9 @@ def write_template(path: str | os.PathLike[str]) -> Path:
         widths={h: _width(h) for h in headers},
         autofilter=False,
         finish=_prepare_leads_sheet,
+        # A few rows: through xlsxwriter, so the example row takes the column formats
+        # (and the template stays the file shipped in templates/, byte for byte).
+        stream=False,
     )
     instructions: list[list[Cell]] = [[h, req, what] for h, req, what, _ in TEMPLATE_COLUMNS]
     instructions.append([])
@@ -80,6 +83,7 @@ def write_template(path: str | os.PathLike[str]) -> Path:
         rows=instructions,
         widths={"column": 26.0, "required": 10.0, "what to put there": 100.0},
         autofilter=False,
+        stream=False,
     )
     return write_workbook(
         path,

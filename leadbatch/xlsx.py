@@ -3,6 +3,10 @@
 The plan, results and template workbooks are all built from `SheetSpec`s and written by
 `write_workbook`, which writes to a temporary file beside the target and renames it into
 place, so a crash never leaves half a file where the user expects their results.
+
+xlsxwriter writes each workbook's structure: styles, header rows, widths, freeze panes,
+autofilters, charts, validations, properties. The data rows, a plan's millions of cells,
+are rendered by `sheetxml` (a few times faster) and spliced into xlsxwriter's sheets.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import glob
+import io
 import os
 import tempfile
 import time
@@ -23,6 +28,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from .errors import UsageError
+from .sheetxml import RenderedRows, assemble, render_rows
 
 Cell = str | int | float | bool | dt.date | None
 
@@ -45,7 +51,10 @@ class SheetSpec:
     """One worksheet: a header row and data rows, written as plain values.
 
     `status_column` names a column whose value colours the row's status cell.
-    `finish` is called with the workbook and worksheet after the rows (charts, notes).
+    `finish` is called with the workbook and worksheet after the rows (charts, notes,
+    validations; not cells: the rows are not in xlsxwriter's worksheet).
+    `stream=False` sends the rows through xlsxwriter itself, so that column formats set
+    in `finish` apply to them too (the template's example row); for a few rows only.
     """
 
     name: str
@@ -55,6 +64,7 @@ class SheetSpec:
     status_column: str | None = None
     autofilter: bool = True
     finish: Callable[[Workbook, Worksheet, int], None] | None = None
+    stream: bool = True
 
 
 def write_workbook(
@@ -77,9 +87,13 @@ def write_workbook(
     except OSError as exc:
         raise UsageError(f"{target}: cannot write here: {exc.strerror or exc}") from None
     os.close(fd)
+    rendered: list[RenderedRows] = []
+    book: Workbook | None = None
     try:
+        # xlsxwriter's own zip is small (the big sheets' rows are not in it): in memory.
+        structure = io.BytesIO()
         book = xlsxwriter.Workbook(
-            tmp_name,
+            structure,
             {
                 "constant_memory": True,
                 # Text like "=HYPERLINK(...)" or "+44 20..." must stay text: never
@@ -91,9 +105,11 @@ def write_workbook(
         )
         if properties:
             book.set_properties(properties)
-        _fill(book, sheets)
+        _fill(book, sheets, folder, rendered)
         book.close()
-        with open(tmp_name, "rb") as fh:
+        with open(tmp_name, "wb") as fh:
+            assemble(fh, structure.getvalue(), rendered)
+            fh.flush()
             os.fsync(fh.fileno())
         # mkstemp makes the file 0600; give it the mode a plain open() would have.
         os.chmod(tmp_name, 0o666 & ~_umask())
@@ -107,8 +123,23 @@ def write_workbook(
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
+        _discard(book)
         raise
+    finally:
+        for rows in rendered:
+            rows.close()
     return target
+
+
+def _discard(book: Workbook | None) -> None:
+    # A write that failed half-way: xlsxwriter's constant-memory mode holds a temporary
+    # file per sheet that only close() removes; close() would build the whole workbook.
+    for ws in book.worksheets() if book is not None else ():
+        fh, name = getattr(ws, "row_data_fh", None), getattr(ws, "row_data_filename", None)
+        if fh is not None and name is not None and not fh.closed:
+            fh.close()
+            with contextlib.suppress(OSError):
+                os.unlink(name)
 
 
 STALE_AFTER = 60.0  # seconds: older temporaries of the same target are a killed write's
@@ -141,7 +172,9 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _fill(book: Workbook, sheets: Sequence[SheetSpec]) -> None:
+def _fill(
+    book: Workbook, sheets: Sequence[SheetSpec], folder: Path, rendered: list[RenderedRows]
+) -> None:
     header_fmt = book.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF"})
     status_fmts = {k: book.add_format({"bg_color": v}) for k, v in STATUS_COLOURS.items()}
     for spec in sheets:
@@ -154,29 +187,54 @@ def _fill(book: Workbook, sheets: Sequence[SheetSpec]) -> None:
         ws.freeze_panes(1, 0)
         for col, name in enumerate(headers):
             ws.write_string(0, col, name, header_fmt)
-        last = 0
-        write_string, write_number = ws.write_string, ws.write_number
-        for r, values in enumerate(spec.rows, start=1):
-            last = r
-            for c, v in enumerate(values):
-                if v is None or v == "":
-                    continue
-                if isinstance(v, str):
-                    fmt = status_fmts.get(v) if c == status_idx else None
-                    write_string(r, c, v, fmt) if fmt else write_string(r, c, v)
-                elif isinstance(v, bool):
-                    ws.write_boolean(r, c, v)
-                elif isinstance(v, int | float):
-                    write_number(r, c, v)
-                elif isinstance(v, dt.date):
-                    # ISO text, not an Excel date: the same in every locale and reader.
-                    write_string(r, c, v.isoformat())
-                else:
-                    write_string(r, c, str(v))
+        if spec.stream:
+            styles: dict[str, int] = {}
+            if status_idx >= 0:
+                # Rendered cells name their fill by xf index, which xlsxwriter gives a
+                # format when it is first used; asking now, in STATUS_COLOURS order,
+                # gives the same indices (and bytes) every time.
+                styles = {k: f._get_xf_index() for k, f in status_fmts.items()}
+            rows = render_rows(
+                spec.rows, _part(book), folder, style_column=status_idx, styles=styles
+            )
+            rendered.append(rows)
+            last = rows.last
+        else:
+            last = _write_cells(ws, spec.rows, status_idx, status_fmts)
         if spec.autofilter and headers:
             ws.autofilter(0, 0, max(last, 1), len(headers) - 1)
         if spec.finish is not None:
             spec.finish(book, ws, last)
+
+
+def _part(book: Workbook) -> str:
+    # xlsxwriter names worksheet parts by position (packager.py); assemble() checks it.
+    return f"xl/worksheets/sheet{len(book.worksheets())}.xml"
+
+
+def _write_cells(
+    ws: Worksheet, rows: Iterable[Sequence[Cell]], status_idx: int, status_fmts: dict[str, Any]
+) -> int:
+    """The rows through xlsxwriter, cell by cell; returns the last row's index."""
+    last = 0
+    for r, values in enumerate(rows, start=1):
+        last = r
+        for c, v in enumerate(values):
+            if v is None or v == "":
+                continue
+            if isinstance(v, str):
+                fmt = status_fmts.get(v) if c == status_idx else None
+                ws.write_string(r, c, v, fmt)
+            elif isinstance(v, bool):
+                ws.write_boolean(r, c, v)
+            elif isinstance(v, int | float):
+                ws.write_number(r, c, v)
+            elif isinstance(v, dt.date):
+                # ISO text, not an Excel date: the same in every locale and reader.
+                ws.write_string(r, c, v.isoformat())
+            else:
+                ws.write_string(r, c, str(v))
+    return last
 
 
 def cell_text(value: Any) -> str:

@@ -1,0 +1,212 @@
+"""leadbatch's aiohttp transport and the client's prebuilt requests: what goes on the wire,
+how answers are read (gzip, chunked), and how aiohttp's failures map to httpx's types.
+
+A raw asyncio server stands in for the API here, so the bytes on the wire are the test's
+own and the transport's work is seen without httpx or aiohttp on the server side."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import aiohttp
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from leadbatch.client import LeadsClient
+from leadbatch.config import ApiSettings
+from leadbatch.transport import (
+    CONNECT_FAILED,
+    CONNECT_TIMEOUT,
+    DROPPED,
+    READ_TIMEOUT,
+    AiohttpTransport,
+    _as_httpx_error,
+    describe_network_error,
+)
+
+T = TypeVar("T")
+TOKEN = b'{"access_token": "tok", "expires_in": 3600}'
+LEAD = b'{"id": 7, "email": "ren\xc3\xa9@example.com", "assistantId": 135}'
+
+
+def answer(status: str, body: bytes, *headers: str) -> bytes:
+    head = [f"HTTP/1.1 {status}", "Content-Type: application/json", *headers]
+    if not any(h.lower().startswith("transfer-encoding") for h in headers):
+        head.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
+
+
+def chunked(body: bytes, size: int = 7) -> bytes:
+    parts = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in parts) + b"0\r\n\r\n"
+
+
+class RawServer:
+    """Answers each request on a keep-alive connection with the next canned answer, and
+    records what it was sent: (request line and headers, body)."""
+
+    def __init__(self, answers: list[bytes]) -> None:
+        self.answers = answers
+        self.seen: list[tuple[list[str], bytes]] = []
+        self.connections = 0
+        self.netloc = ""
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while self.answers:
+                head = (await reader.readuntil(b"\r\n\r\n")).decode().split("\r\n")[:-2]
+                length = next(
+                    (int(h.split(":")[1]) for h in head if h.lower().startswith("content-length")),
+                    0,
+                )
+                self.seen.append((head, await reader.readexactly(length)))
+                writer.write(self.answers.pop(0))
+                await writer.drain()
+        except asyncio.IncompleteReadError:
+            pass
+        writer.close()
+
+
+def with_server(answers: list[bytes], work: Callable[[str], Awaitable[T]]) -> tuple[T, RawServer]:
+    server = RawServer(answers)
+
+    async def go() -> T:
+        listening = await asyncio.start_server(server.handle, "127.0.0.1", 0)
+        port = listening.sockets[0].getsockname()[1]
+        server.netloc = f"127.0.0.1:{port}"
+        try:
+            return await work(f"http://127.0.0.1:{port}")
+        finally:
+            listening.close()
+
+    return asyncio.run(go()), server
+
+
+def settings(url: str) -> ApiSettings:
+    return ApiSettings(client_id="a", client_secret=SecretStr("b"), user_identifier="c",
+                       api_url=url, token_url=f"{url}/oauth2/token")
+
+
+def headers_of(head: list[str]) -> dict[str, str]:
+    pairs = [line.split(":", 1) for line in head[1:]]
+    return {name.strip().lower(): value.strip() for name, value in pairs}
+
+
+def test_a_lead_goes_out_as_json_with_its_headers_and_comes_back_parsed() -> None:
+    body: dict[str, Any] = {"name": "René", "email": "rené@example.com", "assistantEmail": "x@y.z"}
+
+    async def work(url: str) -> Any:
+        async with LeadsClient(settings(url)) as client:
+            return await client.create_lead(body)
+
+    sent, server = with_server([answer("200 OK", TOKEN), answer("201 Created", LEAD)], work)
+    assert (sent.http_status, sent.lead.id, sent.lead.email) == (201, 7, "rené@example.com")
+    (_, _), (head, raw) = server.seen
+    assert head[0] == "POST /leads HTTP/1.1"
+    assert json.loads(raw) == body
+    assert raw == json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = headers_of(head)
+    assert headers["content-type"] == "application/json"
+    assert headers["content-length"] == str(len(raw))
+    assert headers["host"] == server.netloc
+    assert headers["authorization"] == "Bearer tok" and headers["7ts-user-identifier"] == "c"
+    assert server.connections == 1  # token and lead over one kept-alive connection
+
+
+def test_a_base_url_with_a_path_keeps_it() -> None:
+    async def work(url: str) -> Any:
+        async with LeadsClient(settings(url + "/api/")) as client:
+            return await client.send("stop", {"id": 7, "email": "a@b.c"})
+
+    _, server = with_server([answer("200 OK", TOKEN), answer("200 OK", LEAD)], work)
+    assert server.seen[1][0][0] == "PUT /api/leads/stop/followup HTTP/1.1"
+
+
+def test_gzip_and_chunked_answers_are_decoded_by_httpx() -> None:
+    packed = gzip.compress(LEAD)
+    answers = [
+        answer("200 OK", TOKEN),
+        answer("201 Created", chunked(packed), "Content-Encoding: gzip", "Transfer-Encoding: chunked"),
+    ]
+
+    async def work(url: str) -> Any:
+        async with LeadsClient(settings(url)) as client:
+            return await client.create_lead({"email": "a@b.c"})
+
+    sent, _ = with_server(answers, work)
+    assert sent.lead.id == 7
+
+
+def test_cookies_are_neither_kept_nor_sent() -> None:
+    answers = [
+        answer("200 OK", TOKEN, "Set-Cookie: session=abc; Path=/"),
+        answer("201 Created", LEAD, "Set-Cookie: other=def; Path=/"),
+        answer("201 Created", LEAD),
+    ]
+
+    async def work(url: str) -> LeadsClient:
+        async with LeadsClient(settings(url)) as client:
+            await client.create_lead({"email": "a@b.c"})
+            await client.create_lead({"email": "a@b.c"})
+            return client
+
+    client, server = with_server(answers, work)
+    assert all("cookie" not in headers_of(head) for head, _ in server.seen)
+    assert len(client._http.cookies) == 0
+    with pytest.raises(TypeError):
+        client._http.cookies = {"a": "b"}
+
+
+def test_the_transport_alone_speaks_httpx() -> None:
+    async def work(url: str) -> httpx.Response:
+        async with httpx.AsyncClient(transport=AiohttpTransport(max_connections=2)) as http:
+            return await http.get(f"{url}/leads/assistant", params={"page": 2, "q": "a b"})
+
+    response, server = with_server([answer("200 OK", b"[]", "X-Extra: 1")], work)
+    assert response.status_code == 200 and response.json() == []
+    assert response.headers["x-extra"] == "1" and response.reason_phrase == "OK"
+    assert server.seen[0][0][0] == "GET /leads/assistant?page=2&q=a+b HTTP/1.1"
+
+
+@pytest.mark.parametrize(
+    ("error", "mapped", "words"),
+    [
+        (aiohttp.ServerDisconnectedError(), httpx.ReadError, DROPPED),
+        (aiohttp.ClientPayloadError("cut short"), httpx.ReadError, DROPPED),
+        (aiohttp.SocketTimeoutError("slow"), httpx.ReadTimeout, READ_TIMEOUT),
+        (aiohttp.ConnectionTimeoutError("slow"), httpx.ConnectTimeout, CONNECT_TIMEOUT),
+        (
+            aiohttp.ClientConnectorError(
+                aiohttp.client_reqrep.ConnectionKey("h", 1, False, True, None, None, None),
+                ConnectionRefusedError(111, "refused"),
+            ),
+            httpx.ConnectError,
+            CONNECT_FAILED,
+        ),
+    ],
+)
+def test_aiohttp_failures_map_to_the_httpx_type_that_names_them(
+    error: Exception, mapped: type[httpx.TransportError], words: str
+) -> None:
+    request = httpx.Request("POST", "http://127.0.0.1:1/leads")
+    converted = _as_httpx_error(error, request)
+    assert type(converted) is mapped and converted.request is request
+    try:
+        raise converted from error
+    except httpx.TransportError as exc:
+        assert describe_network_error(exc) == words
+
+
+def test_a_body_json_cannot_carry_is_refused_before_sending() -> None:
+    async def work(url: str) -> None:
+        async with LeadsClient(settings(url)) as client:
+            await client.create_lead({"email": "a@b.c", "score": float("nan")})
+
+    with pytest.raises(ValueError, match="JSON compliant"):
+        with_server([answer("200 OK", TOKEN)], work)
