@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import profiles
-from .harness import PYTHON, Case, measure
+from .harness import PYTHON, Case, measure, measure_together
 from .inputs import START, Inputs
 from .profiles import Profile
 from .writers import WRITERS
@@ -83,20 +83,25 @@ def run_file_cases(inputs: Inputs, cfg: FileConfig) -> FileResults:
         for s in srcs:
             out = work / f"plan-{s.key}.xlsx"
             case("validate", s, [PYTHON, "-m", "leadbatch", "validate", str(s.path)], (0, 1))
-            case(
-                "plan",
-                s,
-                [PYTHON, "-m", "leadbatch", "plan", str(s.path), "-o", str(out), *plan_opts],
-                (0, 1),
-            )
+            plan = [PYTHON, "-m", "leadbatch", "plan", str(s.path), "-o", str(out), *plan_opts]
             if s.large:
+                case("plan", s, plan, (0, 1))
                 continue
-            case("phases", s, [PYTHON, "-m", "bench.phases", str(s.path), str(out), *plan_opts])
-            case(
-                "floor",
-                s,
-                [PYTHON, "-m", "bench.floor", str(s.path), str(work / f"floor-{s.key}.xlsx")],
-            )
+            # plan / floor is a ratio: its cases run in turn (see measure_together)
+            together = {
+                f"plan:{s.key}": (plan, (0, 1)),
+                f"phases:{s.key}": (
+                    [PYTHON, "-m", "bench.phases", str(s.path), str(out), *plan_opts], (0,)),
+                f"floor:{s.key}": (
+                    [PYTHON, "-m", "bench.floor", str(s.path), str(work / f"floor-{s.key}.xlsx")],
+                    (0,)),
+            }
+            if cfg.naive and s.key == res.small:
+                together[f"naive:{s.key}"] = (
+                    [PYTHON, "-m", "bench.naive", str(s.path), str(work / "naive.xlsx"),
+                     str(inputs.assistants)], (0,))
+            print(f"bench: {', '.join(together)} in turn", flush=True)
+            res.cases.update(measure_together(together, runs=cfg.runs, logs=logs))
     if cfg.writers:
         main = srcs[0]
         for w in WRITERS:
@@ -113,7 +118,7 @@ def run_file_cases(inputs: Inputs, cfg: FileConfig) -> FileResults:
                 str(work / f"writer-{w}.xlsx"),
             ]
             case(f"writer-{w}", main, argv)
-    if cfg.naive:
+    if cfg.naive and f"naive:{res.small}" not in res.cases:
         small = next(s for s in srcs if s.key == res.small)
         case(
             "naive",

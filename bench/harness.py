@@ -139,6 +139,26 @@ def measure(
     return Case(name, done)
 
 
+def measure_together(
+    cases: dict[str, tuple[Sequence[str], Sequence[int]]], *, runs: int, logs: Path
+) -> dict[str, Case]:
+    """Cases compared by a ratio, run in turn (a, b, c, a, b, c...) rather than one after
+    the other: on a shared virtual machine the CPU's speed drifts by tens of per cent over
+    minutes, and a drift must not land on one side of a ratio only."""
+    done: dict[str, list[Run]] = {name: [] for name in cases}
+    for i in range(runs):
+        for name, (argv, ok_codes) in cases.items():
+            slug = "".join(ch if ch.isalnum() else "_" for ch in name)
+            run = run_once(argv, log=logs / f"{slug}.{i}.log", ok_codes=ok_codes)
+            done[name].append(run)
+            print(
+                f"  {name} [{i + 1}/{runs}]: {run.wall:.2f} s wall, {run.cpu:.2f} s cpu, "
+                f"{run.rss_mb:.0f} MiB",
+                flush=True,
+            )
+    return {name: Case(name, found) for name, found in done.items()}
+
+
 def emit(report: dict[str, Any]) -> None:
     """Used by drivers: hand figures back to the harness on one stdout line."""
     print("BENCH-JSON " + json.dumps(report), flush=True)

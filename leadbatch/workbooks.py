@@ -62,10 +62,15 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
     echo_of = {f: h for h, f in reversed(sheet.fields.items())}  # lead field -> first header
     headers = [*PLAN_COLUMNS, *sheet.headers]
 
+    own = list(sheet.headers)
+
     def rows() -> Iterator[list[Cell]]:
         for r in plan.rows:
             src, values = r.source, r.source.values
             valid = src.has_lead
+            # The reader keys `values` by the sheet's headers in order: then they are the
+            # cells as they are, without a lookup per header (a tenth of the write).
+            echo = values.values() if list(values) == own else [values.get(h, "") for h in own]
             yield [
                 r.row,
                 r.status.value,
@@ -77,7 +82,7 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
                 src.action if valid else values.get(echo_of.get("action", ""), ""),
                 src.email if valid else values.get(echo_of.get("email", ""), ""),
                 src.name if valid else values.get(echo_of.get("name", ""), ""),
-                *(values.get(h, "") for h in sheet.headers),
+                *echo,
             ]
 
     return SheetSpec(
