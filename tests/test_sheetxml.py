@@ -286,3 +286,23 @@ def test_cells_written_below_the_header_by_finish_are_refused(tmp_path: Path) ->
     with pytest.raises(RuntimeError, match="below the header"):
         write_workbook(tmp_path / "w.xlsx", [SheetSpec("S", ["a"], [["x"]], finish=finish)])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_zip64_records_when_a_part_is_over_zip_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Plan sheet over 2 GiB of XML takes about 1.7 million rows; the ZIP64 records it
+    # needs are written the same way past a lowered threshold, so a small file shows them.
+    import leadbatch.sheetxml as sheetxml
+
+    monkeypatch.setattr(sheetxml, "_ZIP64_LIMIT", 1_000)
+    rows: list[list[Cell]] = [[f"row {n}", "x" * 50, n, n % 2 == 0] for n in range(3_000)]
+    path = write_workbook(tmp_path / "big.xlsx", [SheetSpec("Plan", HEADERS, rows)])
+    assert b"PK\x06\x06" in path.read_bytes()  # the ZIP64 end of central directory
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        sheet = z.getinfo("xl/worksheets/sheet1.xml")
+        assert sheet.file_size > 1_000 and sheet.compress_size > 1_000
+    with CalamineWorkbook.from_path(str(path)) as book:
+        got = book.get_sheet_by_name("Plan").to_python()
+    assert len(got) == 3_001 and got[-1] == ["row 2999", "x" * 50, 2999.0, False]
