@@ -62,14 +62,6 @@ def write_xlsxwriter(path: Path, rows: list[list[object]], *, constant_memory: b
     book.close()
 
 
-def _column(c: int) -> str:
-    name, c = "", c + 1
-    while c:
-        c, r = divmod(c - 1, 26)
-        name = chr(65 + r) + name
-    return name
-
-
 _PARTS = {
     "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
     "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
@@ -80,7 +72,9 @@ _PARTS = {
 
 def write_stream(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """A minimal values-only xlsx: inline strings and numbers, streamed row by row."""
-    cols = [_column(i) for i in range(len(header))]
+    from leadbatch.sheetxml import column_name
+
+    cols = [column_name(i) for i in range(len(header))]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
         for name, text in _PARTS.items():
             z.writestr(name, text)

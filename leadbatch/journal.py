@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import enum
 import json
+import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -111,6 +112,12 @@ class Journal:
                  now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
         self.path = Path(path)
         self._now = now  # stamps sentAt / updated_at
+        folder = self.path.parent
+        if folder.is_dir() and not os.access(folder, os.W_OK):
+            # SQLite would only say "disk I/O error" or "unable to open database file".
+            raise UsageError(f"{folder}: the folder is read-only; leadbatch keeps the "
+                             f"journal {self.path.name} there: make it writable, or write "
+                             "the results elsewhere with -o")
         try:
             # isolation_level=None: each statement commits on its own, unless BEGIN is used.
             # check_same_thread=False: `JournalWriter` commits from a worker thread, one

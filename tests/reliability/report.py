@@ -118,10 +118,11 @@ HELD = """\
   pack 5 to 20:1; zip bombs a thousand), are refused before they are opened.
 - A cell longer than 32,767 characters (Excel's limit) is its row's error.
 - A kill while the results workbook is being written leaves that write's temporary file
-  (`.results.xlsx.*.tmp`) beside it: the workbook itself is never half written, but the
-  hidden file stays until removed (counted above as stray temporary files).
-- A read-only results folder is refused before anything is sent, in SQLite's words
-  ("disk I/O error", "unable to open database file") rather than the folder's.
+  (`.results.xlsx.*.tmp`) beside it: the workbook itself is never half written, and the
+  next successful write of the same workbook removes it once it is a minute old (counted
+  above as stray temporary files).
+- A read-only results folder is refused before anything is sent, with one line naming
+  the folder.
 - The fault runs drive the library with a 0.5 s read timeout; the CLI's is 30 s, so a
   slow API costs the CLI more time per lost answer, not more duplicates.
 """

@@ -115,7 +115,7 @@ def test_a_read_only_results_folder_is_one_line_and_the_journal_is_untouched(
                         lost_rows=len(lost), notes=f"exit {code}: {stderr.strip()}"))
     assert code == 2
     assert stderr.count("\n") == 1 and stderr.startswith("leadbatch: error: ")
-    assert "results.xlsx" in stderr
+    assert "results.xlsx" in stderr and "the folder is read-only" in stderr
     assert again[0] == 0, again
     assert (lost, total) == ([], 0)
     assert len(counts) == LEADS
