@@ -22,6 +22,7 @@ from typing import Literal
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from . import sheetxml
 from .calendar import Clock, today_in, utc_now
 from .config import ApiSettings, PlanSettings
 from .errors import InputFileError, UsageError
@@ -124,6 +125,10 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
             mode = settings.mode
         if prior is not None:
             rows = carry_over(rows, prior.rows)
+        if len(rows) >= sheetxml.MAX_SHEET_ROWS:  # refused before sending, not when writing results
+            raise UsageError(f"{source}: {len(rows):,} rows do not fit in one results sheet "
+                             f"(Excel's limit is {sheetxml.MAX_SHEET_ROWS - 1:,}): split the input "
+                             "into smaller files")
         through = sending.through or today
         about = _about(source, mode, start, through)
         journal.set_meta(ABOUT, json.dumps(about))

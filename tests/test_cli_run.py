@@ -386,3 +386,22 @@ def test_the_same_command_on_later_days_keeps_the_first_days_plan(
     assert sandbox.state.post_counts == {**dict.fromkeys(emails, 1), "new@example.com": 1}
     new = [r for r in results_rows(tmp_path / "r.xlsx") if r["email"] == "new@example.com"]
     assert new[0]["sendDate"] == "2030-01-09"
+
+
+def test_more_rows_than_a_sheet_holds_are_refused_before_anything_is_sent(
+    sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Excel's 1,048,576 rows a sheet, lowered: the results workbook could not hold them,
+    # so nothing may be sent that the workbook would not show.
+    import leadbatch.sheetxml as sheetxml
+
+    monkeypatch.setattr(sheetxml, "MAX_SHEET_ROWS", 3)
+    monkeypatch.chdir(tmp_path)
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    write_leads(tmp_path / "leads.csv", 3)
+    assert in_process(capsys, "run", "leads.csv", "-o", "r.xlsx", *ALL_DAYS) == (2, "", (
+        "leadbatch: error: leads.csv: 3 rows do not fit in one results sheet (Excel's limit "
+        "is 2): split the input into smaller files\n"))
+    assert sandbox.state.post_counts == {} and not (tmp_path / "r.xlsx").exists()

@@ -306,3 +306,20 @@ def test_zip64_records_when_a_part_is_over_zip_limits(
     with CalamineWorkbook.from_path(str(path)) as book:
         got = book.get_sheet_by_name("Plan").to_python()
     assert len(got) == 3_001 and got[-1] == ["row 2999", "x" * 50, 2999.0, False]
+
+
+def test_rows_beyond_excels_limit_are_refused_and_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Excel shows 1,048,576 rows a sheet; a lowered limit shows the refusal without
+    # writing a million rows.
+    import leadbatch.sheetxml as sheetxml
+
+    monkeypatch.setattr(sheetxml, "MAX_SHEET_ROWS", 5)
+    target = tmp_path / "plan.xlsx"
+    with pytest.raises(UsageError, match=r"more than 4 rows do not fit in one sheet"):
+        write_workbook(target, [SheetSpec("Plan", HEADERS, [["x", "", n, True] for n in range(5)])])
+    assert list(tmp_path.iterdir()) == []
+    write_workbook(target, [SheetSpec("Plan", HEADERS, [["x", "", n, True] for n in range(4)])])
+    with CalamineWorkbook.from_path(str(target)) as book:
+        assert len(book.get_sheet_by_name("Plan").to_python()) == 5
