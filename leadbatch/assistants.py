@@ -7,8 +7,6 @@ is one `InputFileError` line naming the file, row and column.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -19,6 +17,7 @@ from pydantic import ValidationError
 
 from .errors import InputFileError
 from .models import Assistant
+from .sheetfile import read_cells
 
 # normalised header -> Assistant field (by alias)
 _COLUMNS = {
@@ -39,32 +38,26 @@ _COLUMNS = {
     "id": "id",
     "assistantid": "id",
 }
-_SPREADSHEETS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+_TABLES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
 
 def load_assistants(path: str | Path) -> list[Assistant]:
     """Assistants from a JSON, CSV or spreadsheet file; InputFileError if unusable."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if not path.exists():
-        raise InputFileError(path, "no such file")
     if path.is_dir():
         raise InputFileError(path, "is a folder, not a file")
-    try:
-        if suffix == ".json":
-            assistants = _from_json(path)
-        elif suffix in _SPREADSHEETS:
-            assistants = _from_table(path, _spreadsheet_rows(path))
-        elif suffix in (".csv", ".tsv", ".txt"):
-            assistants = _from_table(path, _csv_rows(path))
-        else:
-            raise InputFileError(
-                path, f"unsupported assistants file type {suffix or '(none)'!r}: use .json, .csv or .xlsx"
-            )
-    except PermissionError:
-        raise InputFileError(path, "permission denied") from None
-    except OSError as exc:
-        raise InputFileError(path, f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if suffix == ".json":
+        assistants = _from_json(path)
+    elif suffix in _TABLES:
+        # The lead reader's own file handling: format by content, encodings, delimiters,
+        # the first visible sheet, damaged and protected workbooks, each one line.
+        cells = read_cells(path)
+        assistants = _from_table(path, cells.header, cells.rows)
+    else:
+        raise InputFileError(
+            path, f"unsupported assistants file type {suffix or '(none)'!r}: use .json, .csv or .xlsx"
+        )
     if not assistants:
         raise InputFileError(path, "no assistants in the file")
     seen: dict[str, int] = {}
@@ -86,6 +79,12 @@ def dump_assistants_json(assistants: Iterable[Assistant]) -> str:
 def _from_json(path: Path) -> list[Assistant]:
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise InputFileError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputFileError(path, "is a folder, not a file") from None
+    except OSError as exc:
+        raise InputFileError(path, f"cannot read the file: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise InputFileError(path, "not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -100,11 +99,9 @@ def _from_json(path: Path) -> list[Assistant]:
     return out
 
 
-def _from_table(path: Path, rows: Iterable[Sequence[Any]]) -> list[Assistant]:
-    it = iter(rows)
-    header = next(it, None)
-    if header is None:
-        raise InputFileError(path, "the file is empty")
+def _from_table(
+    path: Path, header: Sequence[object], rows: Iterable[tuple[int, Sequence[object]]]
+) -> list[Assistant]:
     fields: dict[int, str] = {}
     for i, cell in enumerate(header):
         key = _COLUMNS.get(re.sub(r"[\s_\-]", "", str(cell or "")).lower())
@@ -117,7 +114,7 @@ def _from_table(path: Path, rows: Iterable[Sequence[Any]]) -> list[Assistant]:
             path, f"missing column {' and '.join(names[m] for m in missing)} in the header row"
         )
     out = []
-    for row_number, row in enumerate(it, 2):
+    for row_number, row in rows:
         cells = {fields[i]: _cell(v) for i, v in enumerate(row) if i in fields}
         cells = {k: v for k, v in cells.items() if v != ""}
         if not cells:
@@ -143,27 +140,3 @@ def _cell(value: Any) -> Any:
     if isinstance(value, str):
         return value.strip()
     return "" if value is None else value
-
-
-def _csv_rows(path: Path) -> list[list[str]]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    return list(csv.reader(io.StringIO(text, newline=""), dialect))
-
-
-def _spreadsheet_rows(path: Path) -> list[list[Any]]:
-    from python_calamine import CalamineError, CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-        rows: list[list[Any]] = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except (CalamineError, ValueError) as exc:
-        raise InputFileError(path, f"not a readable spreadsheet ({type(exc).__name__})") from None
-    return rows

@@ -96,7 +96,7 @@ def test_csv_problems_are_one_clear_line(tmp_path: Path, name: str, content: lis
         ("a.json", '[{"emailid": "a@b.c"}]', "entry 1, column perDayEmailLimit: field required"),
         ("a.json", "[]", "no assistants in the file"),
         ("a.txt.bak", "x", "unsupported assistants file type '.bak': use .json, .csv or .xlsx"),
-        ("a.xlsx", "not a zip", "not a readable spreadsheet (ZipError)"),
+        ("a.xlsx", "not a zip", "not an Excel file (it looks like text/CSV)"),
     ],
 )
 def test_file_problems_are_one_clear_line(tmp_path: Path, name: str, text: str, message: str) -> None:
@@ -108,6 +108,10 @@ def test_file_problems_are_one_clear_line(tmp_path: Path, name: str, text: str, 
 
 
 def test_missing_file(tmp_path: Path) -> None:
+    for name in ("nope.json", "nope.csv"):
+        with pytest.raises(InputFileError) as caught:
+            load_assistants(tmp_path / name)
+        assert str(caught.value) == f"{tmp_path / name}: no such file"
     with pytest.raises(InputFileError) as caught:
-        load_assistants(tmp_path / "nope.json")
-    assert str(caught.value) == f"{tmp_path / 'nope.json'}: no such file"
+        load_assistants(tmp_path)
+    assert str(caught.value) == f"{tmp_path}: is a folder, not a file"
