@@ -18,7 +18,7 @@ import os
 import time
 from urllib.parse import urlsplit
 
-from .harness import emit
+from .harness import emit, loop_figures
 from .inputs import SANDBOX_ASSISTANTS
 
 
@@ -96,14 +96,7 @@ async def _run(concurrency: int, total: int) -> dict[str, float]:
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     for _, w in conns:
         w.close()
-    return {
-        "requests": total,
-        "failures": failures,
-        "wall": wall,
-        "cpu": cpu,
-        "rps": total / wall,
-        "cpu_ms_per_request": 1000 * cpu / total,
-    }
+    return loop_figures(total, failures, wall, cpu)
 
 
 def main() -> None:

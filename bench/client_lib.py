@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from .harness import emit
+from .harness import emit, loop_figures
 from .inputs import SANDBOX_ASSISTANTS
 
 Sender = Callable[[dict[str, Any]], Awaitable[int]]
@@ -55,14 +55,7 @@ async def _loop(send: Sender, concurrency: int, total: int) -> dict[str, float]:
     cpu0, t0 = time.process_time(), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    return {
-        "requests": total,
-        "failures": failures,
-        "wall": wall,
-        "cpu": cpu,
-        "rps": total / wall,
-        "cpu_ms_per_request": 1000 * cpu / total,
-    }
+    return loop_figures(total, failures, wall, cpu)
 
 
 def _transport(kind: str, concurrency: int) -> httpx.AsyncBaseTransport | None:

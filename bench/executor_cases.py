@@ -104,9 +104,8 @@ def run_executor_cases(inputs: Inputs, cfg: ExecutorConfig) -> ExecutorResults:
                 out = cfg.work / f"results-{round(latency * 1000)}-{c}.xlsx"
 
                 def fresh(out: Path = out) -> None:
+                    # the workbook and its journal (results.xlsx.journal.sqlite, -wal...)
                     for leftover in glob.glob(glob.escape(str(out)) + "*"):
-                        os.unlink(leftover)
-                    for leftover in glob.glob(glob.escape(str(out.with_suffix(""))) + ".journal*"):
                         os.unlink(leftover)
                     before()
 

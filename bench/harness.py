@@ -159,6 +159,18 @@ def measure_together(
     return {name: Case(name, found) for name, found in done.items()}
 
 
+def loop_figures(total: int, failures: int, wall: float, cpu: float) -> dict[str, float]:
+    """What a client's sending loop reports: the same keys for the library and bare."""
+    return {
+        "requests": total,
+        "failures": failures,
+        "wall": wall,
+        "cpu": cpu,
+        "rps": total / wall,
+        "cpu_ms_per_request": 1000 * cpu / total,
+    }
+
+
 def emit(report: dict[str, Any]) -> None:
     """Used by drivers: hand figures back to the harness on one stdout line."""
     print("BENCH-JSON " + json.dumps(report), flush=True)

@@ -75,16 +75,20 @@ def _run(forked: ForkRunner, work: Path, env: dict[str, str], *extra: str,
     return done.returncode, done.stdout, done.stderr
 
 
-def test_a_read_only_results_folder_is_one_line_and_the_journal_is_untouched(
-    tmp_path: Path, forked: ForkRunner, figures: FiguresBook
-) -> None:
+def _job(tmp_path: Path) -> tuple[Path, Path, str, list[Assistant]]:
+    """A work folder with the leads and assistants; its results folder; tomorrow."""
     work = tmp_path / "work"
     work.mkdir()
     write_leads(work / "leads.csv", LEADS)
     write_assistants(work / "assistants.json")
-    out = work / "out"
     tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    assistants = [Assistant.model_validate(a) for a in ASSISTANTS]
+    return work, work / "out", tomorrow, [Assistant.model_validate(a) for a in ASSISTANTS]
+
+
+def test_a_read_only_results_folder_is_one_line_and_the_journal_is_untouched(
+    tmp_path: Path, forked: ForkRunner, figures: FiguresBook
+) -> None:
+    work, out, tomorrow, assistants = _job(tmp_path)
     with SandboxServer(assistants=assistants) as sandbox, tmpfs(out, "64m") as mounted:
         if not mounted and os.geteuid() == 0:
             pytest.skip("needs `mount` (root with CAP_SYS_ADMIN) to make a read-only folder")
@@ -124,13 +128,7 @@ def test_a_read_only_results_folder_is_one_line_and_the_journal_is_untouched(
 def test_a_full_disk_is_one_line_and_the_same_command_finishes_once_there_is_room(
     tmp_path: Path, forked: ForkRunner, figures: FiguresBook
 ) -> None:
-    work = tmp_path / "work"
-    work.mkdir()
-    write_leads(work / "leads.csv", LEADS)
-    write_assistants(work / "assistants.json")
-    out = work / "out"
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
-    assistants = [Assistant.model_validate(a) for a in ASSISTANTS]
+    work, out, tomorrow, assistants = _job(tmp_path)
     room = 256 << 10  # room for the journal's first rows, not for all of them
     with SandboxServer(assistants=assistants) as sandbox, tmpfs(out, f"{room}") as mounted:
         env = clean_env(sandbox.env())
