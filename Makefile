@@ -14,14 +14,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# ruff, then the layering contract (pyproject's [tool.importlinter]): no stage imports another.
 lint: $(STAMP)
 	$(BIN)/ruff check leadbatch tests bench scripts
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy leadbatch
 
 test: $(STAMP) lint
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" -n 2
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py

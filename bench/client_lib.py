@@ -70,8 +70,8 @@ def _transport(kind: str, concurrency: int) -> httpx.AsyncBaseTransport | None:
 
 
 async def _with_library(variant: str, concurrency: int, total: int) -> dict[str, float]:
-    from leadbatch.client import LeadsClient
     from leadbatch.config import load_api_settings
+    from leadbatch.send import LeadsClient
 
     settings = load_api_settings()
     transport = _transport(variant, concurrency)

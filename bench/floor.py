@@ -3,8 +3,8 @@ same cells.
 
 No header matching, no validation, no planning: what reading the input and writing a Plan
 sheet of the same size costs at the least with the libraries `leadbatch plan` uses. The
-write goes through `leadbatch.xlsx.write_workbook` (xlsxwriter for the structure, the
-rows streamed by leadbatch.sheetxml), with one raw SheetSpec: so a faster writer lowers
+write goes through `leadbatch.workbook.writer.write_workbook` (xlsxwriter for the structure, the
+rows streamed by leadbatch.workbook.render), with one raw SheetSpec: so a faster writer lowers
 the floor as much as the plan, and the plan/floor ratio measures only leadbatch's logic.
 The Plan sheet has len(PLAN_COLUMNS) fixed columns before the input's own, so the floor
 writes as many: row number, status (coloured, as in a plan), date, assistant, action,
@@ -53,16 +53,18 @@ def plan_rows(rows: list[list[object]]) -> Iterator[list[object]]:
 
 
 def leadbatch_writer() -> Any:
-    """leadbatch.xlsx without the package's own __init__, which imports the models and
+    """leadbatch.workbook.writer without the package's own __init__, which imports the models and
     settings (pydantic: most of a second) that the writer does not need: the floor is the
     writer's cost, not the CLI's start-up (`baseline` measures that)."""
-    if "leadbatch" not in sys.modules:
-        package = types.ModuleType("leadbatch")
-        package.__path__ = [str(Path(__file__).resolve().parent.parent / "leadbatch")]
-        sys.modules["leadbatch"] = package
-    from leadbatch import xlsx
+    root = Path(__file__).resolve().parent.parent / "leadbatch"
+    for name, folder in (("leadbatch", root), ("leadbatch.workbook", root / "workbook")):
+        if name not in sys.modules:
+            package = types.ModuleType(name)
+            package.__path__ = [str(folder)]
+            sys.modules[name] = package
+    from leadbatch.workbook import writer
 
-    return xlsx
+    return writer
 
 
 def write_raw(path: Path, rows: list[list[object]], xlsx: Any = None) -> None:

@@ -27,12 +27,10 @@ def main() -> None:
     ap.add_argument("--start", type=dt.date.fromisoformat, required=True)
     args = ap.parse_args()
 
-    from leadbatch.assistants import load_assistants
     from leadbatch.config import load_plan_settings
-    from leadbatch.planner import plan_leads
-    from leadbatch.reader import read_leads
-    from leadbatch.sheetfile import read_cells
-    from leadbatch.workbooks import write_plan_workbook
+    from leadbatch.plan import plan_leads
+    from leadbatch.read import load_assistants, read_cells, read_leads
+    from leadbatch.workbook import write_plan_workbook
 
     today = dt.date.today()
     assistants = load_assistants(args.assistants)

@@ -4,7 +4,7 @@ The Plan sheet of an N-row input is N x (10 + 15) cells. This measures the same 
 (read with python-calamine, shaped like bench/floor.py's) through:
 
 - `leadbatch`: `write_workbook` as leadbatch writes every workbook (the floor's writer):
-  xlsxwriter for the structure, the rows rendered and compressed by leadbatch.sheetxml;
+  xlsxwriter for the structure, the rows rendered and compressed by leadbatch.workbook.render;
 - `xlsxwriter`: xlsxwriter's own cell writer in constant-memory mode, as leadbatch wrote
   the rows before (6 µs a cell: most of `leadbatch plan` then);
 - `xlsxwriter-sst`: its default mode (shared strings, every cell held in memory);
@@ -72,7 +72,7 @@ _PARTS = {
 
 def write_stream(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """A minimal values-only xlsx: inline strings and numbers, streamed row by row."""
-    from leadbatch.sheetxml import column_name
+    from leadbatch.workbook.render import column_name
 
     cols = [column_name(i) for i in range(len(header))]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:

@@ -1,15 +1,15 @@
 """leadbatch: get a spreadsheet of sales leads into 7Targets AI Sales Assistants safely.
 
-reader -> planner -> executor; each stage is a library module usable without the CLI.
-The public API is what `__all__` lists.
+read -> plan -> send -> workbook: one subpackage per stage, each usable without the CLI
+and independent of the others; `jobs` ties them together. The public API is what
+`__all__` lists.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .config import ApiSettings, PlanSettings, SequenceSpec, load_api_settings, load_plan_settings
 from .errors import (
     ApiError,
@@ -36,50 +36,59 @@ from .models import (
     RowStatus,
     SourceRow,
 )
-from .reader import LeadSheet, parse_rows, read_leads
-from .template import write_template
+from .read.rows import LeadSheet, parse_rows, read_leads
+from .workbook.template import write_template
 
 if TYPE_CHECKING:  # imported on first use (see __getattr__): httpx and uvicorn are slow to load
-    from .assistants import dump_assistants_json, load_assistants
-    from .auth import ClientCredentialsAuth
-    from .calendar import SendingCalendar, today_in
-    from .client import LeadsClient, RetryPolicy, Sent, fetch_assistants
-    from .executor import Progress, Report, execute
-    from .jobs import Sending, retry_job, run_job
-    from .journal import Journal, rebuild_results
-    from .planner import Plan, plan_leads
-    from .results import RESULT_COLUMNS, ResultRow, read_back, write_results_workbook
+    from .jobs import PlanResult, Sending, plan_job, read_back, rebuild_results, retry_job, run_job
+    from .models import Outcome, ResultRow
+    from .plan import Plan, SendingCalendar, plan_leads, today_in
+    from .read import dump_assistants_json, load_assistants
     from .sandbox import Faults, SandboxServer
-    from .workbooks import PLAN_COLUMNS, write_plan_workbook
+    from .send import (
+        ClientCredentialsAuth,
+        Journal,
+        LeadsClient,
+        Progress,
+        Report,
+        RetryPolicy,
+        Sent,
+        execute,
+        fetch_assistants,
+    )
+    from .workbook import PLAN_COLUMNS, RESULT_COLUMNS, write_plan_workbook, write_results_workbook
 
 _LAZY = {
-    "ClientCredentialsAuth": "auth",
+    "ClientCredentialsAuth": "send",
     "Faults": "sandbox",
-    "LeadsClient": "client",
-    "RetryPolicy": "client",
+    "LeadsClient": "send",
+    "RetryPolicy": "send",
     "SandboxServer": "sandbox",
-    "Sent": "client",
-    "dump_assistants_json": "assistants",
-    "fetch_assistants": "client",
-    "load_assistants": "assistants",
-    "PLAN_COLUMNS": "workbooks",
-    "Plan": "planner",
-    "SendingCalendar": "calendar",
-    "plan_leads": "planner",
-    "today_in": "calendar",
-    "write_plan_workbook": "workbooks",
-    "Progress": "executor",
-    "Report": "executor",
-    "execute": "executor",
+    "Sent": "send",
+    "dump_assistants_json": "read",
+    "fetch_assistants": "send",
+    "load_assistants": "read",
+    "PLAN_COLUMNS": "workbook",
+    "Plan": "plan",
+    "SendingCalendar": "plan",
+    "plan_leads": "plan",
+    "today_in": "plan",
+    "write_plan_workbook": "workbook",
+    "Progress": "send",
+    "Report": "send",
+    "execute": "send",
+    "PlanResult": "jobs",
     "Sending": "jobs",
+    "plan_job": "jobs",
     "retry_job": "jobs",
     "run_job": "jobs",
-    "Journal": "journal",
-    "rebuild_results": "journal",
-    "RESULT_COLUMNS": "results",
-    "ResultRow": "results",
-    "read_back": "results",
-    "write_results_workbook": "results",
+    "Journal": "send",
+    "rebuild_results": "jobs",
+    "RESULT_COLUMNS": "workbook",
+    "Outcome": "models",
+    "ResultRow": "models",
+    "read_back": "jobs",
+    "write_results_workbook": "workbook",
 }
 
 
@@ -111,7 +120,9 @@ __all__ = [
     "LeadsClient",
     "NetworkError",
     "NotFound",
+    "Outcome",
     "Plan",
+    "PlanResult",
     "PlanRow",
     "PlanSettings",
     "Progress",
@@ -140,6 +151,7 @@ __all__ = [
     "load_assistants",
     "load_plan_settings",
     "parse_rows",
+    "plan_job",
     "plan_leads",
     "read_back",
     "read_leads",

@@ -1,7 +1,7 @@
 """The command line: parses options and calls the library, nothing more.
 
-Every command's work lives in a library module (reader, planner, client, executor...);
-this file turns flags into arguments, results into terminal output and exit codes:
+Every command's work lives in the library (`jobs` for plan, run and retry; the stages
+for the rest); this file turns flags into arguments, results into terminal output and exit codes:
 0 every row in scope succeeded, 1 finished but some rows need attention, 2 nothing could
 be done. User mistakes become one clear line on stderr, never a traceback.
 """
@@ -12,18 +12,15 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
-from . import __version__
+from ._version import __version__
 from .config import PlanSettings, load_api_settings, load_plan_settings
 from .console import SendDisplay, print_plan
 from .errors import LeadbatchError, UsageError
-from .models import Assistant, RowStatus
-
-if TYPE_CHECKING:
-    pass
+from .models import Assistant
 
 EXIT_OK, EXIT_ROWS, EXIT_FATAL = 0, 1, 2
 
@@ -44,9 +41,6 @@ def cli() -> None:
     """
 
 
-# --- reader commands: validate, template (issue 2) ---------------------------------------
-
-
 @cli.command()
 @click.argument("leads", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -58,7 +52,7 @@ def validate(leads: Path, as_json: bool) -> int:
     """
     import json
 
-    from .reader import read_leads
+    from .read import read_leads
 
     sheet = read_leads(leads)
     problems = sheet.problems()
@@ -96,7 +90,7 @@ def validate(leads: Path, as_json: bool) -> int:
               help="The template workbook to write (.xlsx).")
 def template(output: Path) -> int:
     """Write a fresh input template (Leads sheet with an example row, Instructions sheet)."""
-    from .template import write_template
+    from .workbook import write_template
 
     if output.suffix.lower() != ".xlsx":
         raise UsageError(f"-o {output}: the template is an Excel workbook: use a name ending in .xlsx")
@@ -107,8 +101,6 @@ def template(output: Path) -> int:
                f"`leadbatch validate {written}`.")
     return EXIT_OK
 
-# --- API commands: assistants, sandbox (issue 3) -----------------------------------------
-
 
 @cli.command("assistants")
 @click.option("--json", "as_json", is_flag=True,
@@ -117,8 +109,8 @@ def template(output: Path) -> int:
               help="Only assistants whose name or email contains TEXT.")
 def assistants_command(as_json: bool, search: str) -> int:
     """List every assistant (all pages) with its daily email limit and default sequence."""
-    from .assistants import dump_assistants_json
-    from .client import fetch_assistants
+    from .read import dump_assistants_json
+    from .send import fetch_assistants
 
     found = fetch_assistants(load_api_settings(), search=search)
     if as_json:
@@ -171,7 +163,7 @@ def sandbox(port: int, assistants_file: str | None, config: Path | None, latency
     Prints the LEADBATCH_* lines that point leadbatch at it (sandbox credentials, no
     real ones), then serves until Ctrl-C or SIGTERM.
     """
-    from .assistants import load_assistants
+    from .read import load_assistants
     from .sandbox import Faults, SandboxServer, serve_forever
 
     faults = Faults(latency=latency, rate_limit=rate_limit, retry_after=retry_after,
@@ -182,8 +174,6 @@ def sandbox(port: int, assistants_file: str | None, config: Path | None, latency
     serve_forever(SandboxServer(port=port, faults=faults, assistants=assistants,
                                 sequences=sequences))
     return EXIT_OK
-
-# --- planner commands: plan (issue 4) ----------------------------------------------------
 
 
 def _iso_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -273,11 +263,11 @@ def clock_of(ctx: click.Context) -> Callable[[], dt.datetime]:
 def assistants_for(path: str | None) -> list[Assistant]:
     """Assistants from --assistants FILE, else from the API (read only)."""
     if path is not None:
-        from .assistants import load_assistants
+        from .read import load_assistants
 
         found = load_assistants(path)
     else:
-        from .client import fetch_assistants
+        from .send import fetch_assistants
 
         found = fetch_assistants(load_api_settings())
     if not found:
@@ -306,32 +296,13 @@ def plan(
     Writes PLAN.xlsx (sheets Plan, Summary, Load). Exit 0 if every row is planned,
     1 if some rows are invalid, duplicate or unplaceable.
     """
-    from .calendar import SendingCalendar
-    from .planner import plan_leads
-    from .reader import read_leads
-    from .workbooks import write_plan_workbook
+    from .jobs import plan_job
 
-    if output.suffix.lower() != ".xlsx":
-        raise UsageError(f"-o {output}: the plan is an Excel workbook: use a name ending in .xlsx")
-    if output.resolve() == leads.resolve():
-        raise UsageError(f"-o {output} is the input file: choose another name")
     settings = plan_settings_from(config=config, **flags)
-    calendar = SendingCalendar.from_settings(settings)
-    today = calendar.today(clock_of(ctx))
-    if settings.start is not None and settings.start < today:
-        raise UsageError(
-            f"start {settings.start} is in the past (today is {today} in {settings.timezone})"
-        )
-    sheet = read_leads(leads, today=today)
-    assistants = assistants_for(assistants_file)
-    result = plan_leads(sheet.rows, assistants, settings, today=today)
-    written = write_plan_workbook(output, result, sheet)
-    print_plan(result, leads, written)
-    counts = result.counts()
-    return EXIT_OK if counts[RowStatus.PLANNED] == len(result.rows) else EXIT_ROWS
-
-
-# --- executor commands: run, retry (issue 5) ---------------------------------------------
+    result = plan_job(leads, output, settings=settings,
+                      assistants=lambda: assistants_for(assistants_file), clock=clock_of(ctx))
+    print_plan(result.plan, leads, result.workbook)
+    return result.exit_code
 
 
 def sending_options(func: Callable[..., Any]) -> Callable[..., Any]:

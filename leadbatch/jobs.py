@@ -1,9 +1,10 @@
-"""The `run` and `retry` jobs, as library calls: input -> rows -> journal -> send -> workbook.
+"""The jobs, as library calls: the one module that ties the stages together.
 
+`plan_job`: input -> read -> plan -> plan workbook (sends nothing).
 `run_job` takes an input sheet (planned here) or a plan workbook (used as it is);
 `retry_job` takes a results workbook. Both open the journal beside the results workbook
 they write, let it and any existing workbook prove which rows already succeeded, send
-what is due through `executor.execute`, and write the results workbook atomically.
+what is due through `send.execute`, and write the results workbook atomically.
 """
 
 from __future__ import annotations
@@ -22,22 +23,27 @@ from typing import Literal
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from . import sheetxml
-from .calendar import Clock, today_in, utc_now
+from . import limits
 from .config import ApiSettings, PlanSettings
 from .errors import InputFileError, UsageError
-from .executor import Mode, Progress, Report, Scope, execute
-from .journal import (
+from .models import Assistant, PlanRow, ResultRow, RowStatus, SourceRow, unsent
+from .plan import Clock, Plan, SendingCalendar, plan_leads, today_in, utc_now
+from .read import LeadSheet, parse_rows, read_leads
+from .send import (
     ABOUT,
     Journal,
+    Mode,
+    Progress,
+    Report,
+    Scope,
     SendState,
+    execute,
     journal_path,
-    rebuild_results,
     row_key,
     send_key,
 )
-from .models import Assistant, PlanRow, RowStatus, SourceRow
-from .results import ReadBack, ResultRow, read_back, unsent, write_results_workbook
+from .workbook import ReadBack, write_plan_workbook, write_results_workbook
+from .workbook import read_back as _read_back
 
 PLANNED_ON = "planned_on"  # journal meta: the day an input sheet was first planned
 SHEET_KEYS = "sheet_keys"  # journal meta: a digest of that sheet's send keys
@@ -106,6 +112,57 @@ def workbook_kind(path: Path) -> Literal["plan", "results"] | None:
     return "results" if "Results" in names else "plan" if "Plan" in names else None
 
 
+@dataclass
+class PlanResult:
+    plan: Plan
+    sheet: LeadSheet
+    workbook: Path
+
+    @property
+    def exit_code(self) -> int:
+        """0 every row planned; 1 some rows are invalid, duplicate or unplaceable."""
+        planned = self.plan.counts()[RowStatus.PLANNED]
+        return 0 if planned == len(self.plan.rows) else 1
+
+
+def plan_job(source: Path, output: Path, *, settings: PlanSettings,
+             assistants: Callable[[], Sequence[Assistant]], clock: Clock = utc_now) -> PlanResult:
+    """`leadbatch plan`: read `source`, plan every row, write the plan workbook."""
+    if output.suffix.lower() != ".xlsx":
+        raise UsageError(f"-o {output}: the plan is an Excel workbook: use a name ending in .xlsx")
+    if output.resolve() == source.resolve():
+        raise UsageError(f"-o {output} is the input file: choose another name")
+    today = SendingCalendar.from_settings(settings).today(clock)
+    if settings.start is not None and settings.start < today:
+        raise UsageError(
+            f"start {settings.start} is in the past (today is {today} in {settings.timezone})"
+        )
+    sheet = read_leads(source, today=today)
+    plan = plan_leads(sheet.rows, assistants(), settings, today=today)
+    return PlanResult(plan, sheet, write_plan_workbook(output, plan, sheet))
+
+
+def read_back(path: str | Path) -> ReadBack:
+    """A plan or results workbook read back, its input columns re-validated by the reader."""
+    return _read_back(path, _reparse)
+
+
+def _reparse(headers: Sequence[str], rows: Sequence[tuple[int, Sequence[object]]], *,
+             source: str, today: dt.date) -> list[SourceRow]:
+    return parse_rows(headers, rows, source=source, today=today).rows
+
+
+def rebuild_results(results: str | Path, out: str | Path | None = None) -> Path:
+    """Write the results workbook again from its journal alone (after a crash, say)."""
+    source = journal_path(results)
+    if not source.is_file():
+        raise UsageError(f"{source}: no journal here to rebuild {results} from")
+    with Journal(source) as journal:
+        headers, rows = journal.result_rows()
+        about = json.loads(journal.meta(ABOUT) or "{}")
+    return write_results_workbook(out or results, rows, headers, about=about)
+
+
 def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSettings,
             assistants: Callable[[], Sequence[Assistant]], sending: Sending,
             clock: Clock = utc_now) -> JobResult:
@@ -125,9 +182,9 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
             mode = settings.mode
         if prior is not None:
             rows = carry_over(rows, prior.rows)
-        if len(rows) >= sheetxml.MAX_SHEET_ROWS:  # refused before sending, not when writing results
+        if len(rows) >= limits.MAX_SHEET_ROWS:  # refused before sending, not when writing results
             raise UsageError(f"{source}: {len(rows):,} rows do not fit in one results sheet "
-                             f"(Excel's limit is {sheetxml.MAX_SHEET_ROWS - 1:,}): split the input "
+                             f"(Excel's limit is {limits.MAX_SHEET_ROWS - 1:,}): split the input "
                              "into smaller files")
         through = sending.through or today
         about = _about(source, mode, start, through)
@@ -146,9 +203,6 @@ def _plan_sheet(source: Path, settings: PlanSettings,
     run's day, so the plan (and what is due when) stays the same; re-planning from today
     would shift every unsent row. A changed sheet is planned from today, leaving out the
     rows already sent, so they take no room. Also returns the first run's day if used."""
-    from .planner import plan_leads
-    from .reader import read_leads
-
     first = journal.meta(PLANNED_ON)
     sheet = read_leads(source, today=dt.date.fromisoformat(first) if first else today)
     keys = sorted(k for r in sheet.rows if (k := _source_key(r)) is not None)
@@ -242,7 +296,7 @@ def _rows(n: int) -> str:
 def _send(rows: Sequence[ResultRow], headers: Sequence[str], api: ApiSettings,
           journal: Journal, output: Path, *, scope: Scope, mode: Mode, start: dt.date | None,
           through: dt.date, sending: Sending) -> Report:
-    from .client import LeadsClient
+    from .send import LeadsClient  # the HTTP stack loads only when something is sent
 
     stop = sending.stop or threading.Event()
 

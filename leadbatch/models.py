@@ -1,4 +1,4 @@
-"""The data every stage shares: leads, assistants, row errors, plan rows.
+"""The data every stage shares: leads, assistants, row errors, plan rows, outcomes.
 
 Pydantic models parse at the edges (the reader, the API client, the assistants file) so
 that the planner and executor only ever see valid values. Python attribute names are
@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
+
+# The template's example row: the reader refuses it, so it is never sent by accident.
+TEMPLATE_EXAMPLE_EMAIL: Final = "john.doe@example.com"
 
 Action = Literal["create", "update", "stop"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "stop")
@@ -317,3 +320,50 @@ class PlanRow:
             overrides["schedule_id"] = self.schedule_id
             overrides["schedule_name"] = self.schedule_name
         return lead.api_body(**overrides)
+
+
+@dataclass
+class Outcome:
+    """What became of one row: its results status and what the API answered."""
+
+    status: RowStatus
+    error: str = ""
+    lead_id: int | None = None
+    next_schedule_time: str | None = None
+    http_status: int | None = None
+    attempts: int = 0
+    sent_at: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        """True when this row must never be sent again (its leadId is proof enough)."""
+        return self.status in SUCCEEDED or self.lead_id is not None
+
+
+@dataclass
+class ResultRow:
+    """One input row: the plan's decision and its outcome (so far)."""
+
+    plan: PlanRow
+    outcome: Outcome
+    echo: dict[str, str] = field(default_factory=dict)  # email/name of rows without a lead
+    recorded: RowStatus | None = None  # the status a workbook read back showed
+
+    @property
+    def row(self) -> int:
+        return self.plan.row
+
+
+def unsent(plan: PlanRow, fields: dict[str, str] | None = None) -> ResultRow:
+    """A row as the plan left it: planned rows are `pending` until a send succeeds.
+
+    `fields` (a LeadSheet's header -> field map) lets a row without a valid lead still
+    show its email and name.
+    """
+    status = RowStatus.PENDING if plan.status is RowStatus.PLANNED else plan.status
+    echo: dict[str, str] = {}
+    if not plan.source.has_lead and fields:
+        for header, name in fields.items():
+            if name in ("email", "name", "action") and name not in echo:
+                echo[name] = plan.source.values.get(header, "")
+    return ResultRow(plan, Outcome(status, error=plan.error), echo)

@@ -9,9 +9,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from leadbatch.assistants import dump_assistants_json, load_assistants
 from leadbatch.errors import InputFileError
 from leadbatch.models import Assistant
+from leadbatch.read import dump_assistants_json, load_assistants
 from leadbatch.sandbox import SEED_ASSISTANTS
 
 

@@ -11,13 +11,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from leadbatch.auth import ClientCredentialsAuth
-from leadbatch.client import LeadsClient
 from leadbatch.config import ApiSettings
 from leadbatch.errors import AuthError, RateLimited, ServerError
 from leadbatch.models import Assistant
-from leadbatch.retry import RetryPolicy
 from leadbatch.sandbox import Faults, SandboxServer
+from leadbatch.send import ClientCredentialsAuth, LeadsClient, RetryPolicy
 
 TOKEN_URL = "https://login.example/oauth2/token"
 API = "https://api.example/leads"

@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 
-from leadbatch.calendar import SendingCalendar, today_in
 from leadbatch.config import PlanSettings
 from leadbatch.errors import UsageError
+from leadbatch.plan import SendingCalendar, today_in
 
 D = dt.date
 

@@ -3,7 +3,7 @@ import datetime as dt
 import phonenumbers
 import pytest
 
-from leadbatch.cells import (
+from leadbatch.read.cells import (
     CellError,
     PhoneCountryError,
     clean_action,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sandbox_process import SandboxProcess
 
-from leadbatch.assistants import load_assistants
+from leadbatch.read import load_assistants
 from leadbatch.sandbox import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SandboxServer
 
 CREDENTIALS_LINE = (

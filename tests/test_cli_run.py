@@ -20,12 +20,10 @@ import openpyxl
 import pytest
 
 from leadbatch.cli import main
-from leadbatch.executor import INTERRUPTED
-from leadbatch.journal import Journal, journal_path, send_key
-from leadbatch.models import PlanRow, RowStatus
-from leadbatch.reader import parse_rows
-from leadbatch.results import unsent
+from leadbatch.models import PlanRow, RowStatus, unsent
+from leadbatch.read import parse_rows
 from leadbatch.sandbox import Faults, SandboxServer
+from leadbatch.send import INTERRUPTED, Journal, journal_path, send_key
 
 ENV_NAMES = ("LEADBATCH_API_URL", "LEADBATCH_TOKEN_URL", "LEADBATCH_CLIENT_ID",
              "LEADBATCH_CLIENT_SECRET", "LEADBATCH_USER_IDENTIFIER")
@@ -394,7 +392,7 @@ def test_more_rows_than_a_sheet_holds_are_refused_before_anything_is_sent(
 ) -> None:
     # Excel's 1,048,576 rows a sheet, lowered: the results workbook could not hold them,
     # so nothing may be sent that the workbook would not show.
-    import leadbatch.sheetxml as sheetxml
+    import leadbatch.limits as sheetxml
 
     monkeypatch.setattr(sheetxml, "MAX_SHEET_ROWS", 3)
     monkeypatch.chdir(tmp_path)

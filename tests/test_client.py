@@ -16,8 +16,6 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from leadbatch.assistants import load_assistants
-from leadbatch.client import LeadsClient, RetryPolicy, Sent, fetch_assistants
 from leadbatch.config import ApiSettings
 from leadbatch.errors import (
     AuthError,
@@ -28,9 +26,10 @@ from leadbatch.errors import (
     ServerError,
     UsageError,
 )
-from leadbatch.retry import parse_retry_after
+from leadbatch.read import load_assistants
 from leadbatch.sandbox import Faults, SandboxServer
-from leadbatch.transport import TRANSPORT_KINDS, TransportKind, make_transport
+from leadbatch.send import LeadsClient, RetryPolicy, Sent, fetch_assistants, parse_retry_after
+from leadbatch.send.transport import TRANSPORT_KINDS, TransportKind, make_transport
 
 T = TypeVar("T")
 LYRA = "lyra@7targets.7ts-d.com"

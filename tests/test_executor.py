@@ -13,15 +13,23 @@ from typing import Any
 
 import pytest
 
-from leadbatch.client import LeadsClient, Sent
 from leadbatch.config import ApiSettings, load_api_settings
-from leadbatch.executor import Progress, Report, execute
-from leadbatch.journal import Journal, SendState, send_key
-from leadbatch.models import Action, PlanRow, RowStatus
-from leadbatch.reader import parse_rows
-from leadbatch.results import ResultRow, read_back, unsent, write_results_workbook
-from leadbatch.retry import RetryPolicy
+from leadbatch.jobs import read_back
+from leadbatch.models import Action, PlanRow, ResultRow, RowStatus, unsent
+from leadbatch.read import parse_rows
 from leadbatch.sandbox import SANDBOX_CLIENT_SECRET, Faults, SandboxServer
+from leadbatch.send import (
+    Journal,
+    LeadsClient,
+    Progress,
+    Report,
+    RetryPolicy,
+    SendState,
+    Sent,
+    execute,
+    send_key,
+)
+from leadbatch.workbook import write_results_workbook
 
 D1, D2 = dt.date(2026, 3, 2), dt.date(2026, 3, 3)
 ASSISTANTS = ("missashley@7targets.7ts-d.com", "lyra@7targets.7ts-d.com")

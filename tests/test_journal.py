@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 
 from leadbatch.errors import UsageError
-from leadbatch.journal import Journal, SendState, journal_path, rebuild_results, send_key
-from leadbatch.models import Lead, PlanRow, RowStatus, SourceRow
-from leadbatch.results import unsent
+from leadbatch.jobs import rebuild_results
+from leadbatch.models import Lead, PlanRow, RowStatus, SourceRow, unsent
+from leadbatch.send import Journal, SendState, journal_path, send_key
 
 DAY = dt.date(2026, 3, 2)
 
@@ -53,7 +53,7 @@ def test_in_flight_state_survives_kill_9_and_the_lost_answer_counts_as_an_attemp
     results = tmp_path / "r.xlsx"
     script = textwrap.dedent(f"""
         import os, signal, datetime as dt
-        from leadbatch.journal import Journal, send_key
+        from leadbatch.send import Journal, send_key
         from leadbatch.models import Lead, PlanRow, RowStatus, SourceRow
         lead = Lead(name="A", email="a@x.io")
         row = PlanRow(SourceRow(2, {{}}, lead), RowStatus.PLANNED, "b@x.io", dt.date(2026, 3, 2))

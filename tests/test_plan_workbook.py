@@ -7,9 +7,9 @@ import pytest
 
 from leadbatch.config import PlanSettings, SequenceSpec
 from leadbatch.models import Assistant
-from leadbatch.planner import Plan, plan_leads
-from leadbatch.reader import LeadSheet, parse_rows
-from leadbatch.workbooks import PLAN_COLUMNS, SUMMARY_COLUMNS, write_plan_workbook
+from leadbatch.plan import Plan, plan_leads
+from leadbatch.read import LeadSheet, parse_rows
+from leadbatch.workbook import PLAN_COLUMNS, SUMMARY_COLUMNS, write_plan_workbook
 
 MON = dt.date(2026, 3, 2)
 HEADERS = ["First Name", "E-mail", "Assistant", "Send Date", "Company", "Notes"]

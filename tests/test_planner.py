@@ -7,7 +7,7 @@ import pytest
 from leadbatch.config import PlanSettings, SequenceSpec
 from leadbatch.errors import UsageError
 from leadbatch.models import Assistant, Lead, PlanRow, RowError, RowStatus, SourceRow
-from leadbatch.planner import HORIZON_DAYS, Plan, effective_limit, plan_leads
+from leadbatch.plan import HORIZON_DAYS, Plan, effective_limit, plan_leads
 
 D = dt.date
 MON = D(2026, 3, 2)  # a Monday

@@ -14,10 +14,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadbatch.calendar import SendingCalendar
 from leadbatch.config import WEEKDAYS, PlanSettings, SequenceSpec
 from leadbatch.models import Assistant, Lead, RowError, RowStatus, SourceRow
-from leadbatch.planner import HORIZON_DAYS, Plan, plan_leads
+from leadbatch.plan import HORIZON_DAYS, Plan, SendingCalendar, plan_leads
 
 STARTS = [dt.date(2026, 3, 2), dt.date(2026, 12, 23), dt.date(2026, 7, 2)]
 TODAY = dt.date(2026, 1, 1)

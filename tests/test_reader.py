@@ -19,7 +19,7 @@ from sheet_writers import (
 
 from leadbatch.errors import InputFileError
 from leadbatch.models import CustomField, RowStatus
-from leadbatch.reader import LeadSheet, parse_rows, read_leads
+from leadbatch.read import LeadSheet, parse_rows, read_leads
 
 TODAY = dt.date(2026, 1, 15)
 
@@ -482,6 +482,6 @@ def test_csv_round_trip(tmp_path: Path, leads: list[tuple[str, str, str]]) -> No
         (r.lead.name, r.lead.email, r.lead.custom_fields[0].value if r.lead.custom_fields else "")
         for r in sheet.rows if r.lead
     ]
-    from leadbatch.cells import STRIP
+    from leadbatch.read.cells import STRIP
 
     assert got == [(n, e.lower(), v.strip(STRIP)) for n, e, v in leads]

@@ -7,7 +7,7 @@ import pytest
 import xlsxwriter
 
 from leadbatch.models import RowStatus
-from leadbatch.reader import read_leads
+from leadbatch.read import read_leads
 
 ROWS = 100_000
 

@@ -10,16 +10,9 @@ import openpyxl
 import pytest
 
 from leadbatch.errors import InputFileError
-from leadbatch.models import Lead, PlanRow, RowStatus, SourceRow
-from leadbatch.results import (
-    RESULT_COLUMNS,
-    Outcome,
-    ResultRow,
-    read_back,
-    write_results_workbook,
-)
-from leadbatch.workbooks import PLAN_COLUMNS
-from leadbatch.xlsx import STATUS_COLOURS
+from leadbatch.jobs import read_back
+from leadbatch.models import Lead, Outcome, PlanRow, ResultRow, RowStatus, SourceRow
+from leadbatch.workbook import PLAN_COLUMNS, RESULT_COLUMNS, STATUS_COLOURS, write_results_workbook
 
 DAY = dt.date(2026, 3, 2)
 TRICKY = ['=HYPERLINK("http://evil.example","click")', "+44 20 7946 0958", "@x", "-1+2",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from leadbatch.reader import read_leads
+from leadbatch.read import read_leads
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_data"

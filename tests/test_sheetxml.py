@@ -22,8 +22,8 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from leadbatch.errors import UsageError
-from leadbatch.sheetxml import column_name, crc32_combine
-from leadbatch.xlsx import Cell, SheetSpec, write_workbook
+from leadbatch.workbook import Cell, SheetSpec, write_workbook
+from leadbatch.workbook.render import column_name, crc32_combine
 
 HEADERS = ["text", "more", "number", "flag"]
 AWKWARD: list[str] = [
@@ -293,7 +293,7 @@ def test_zip64_records_when_a_part_is_over_zip_limits(
 ) -> None:
     # A Plan sheet over 2 GiB of XML takes about 1.7 million rows; the ZIP64 records it
     # needs are written the same way past a lowered threshold, so a small file shows them.
-    import leadbatch.sheetxml as sheetxml
+    import leadbatch.workbook.render as sheetxml
 
     monkeypatch.setattr(sheetxml, "_ZIP64_LIMIT", 1_000)
     rows: list[list[Cell]] = [[f"row {n}", "x" * 50, n, n % 2 == 0] for n in range(3_000)]
@@ -313,7 +313,7 @@ def test_rows_beyond_excels_limit_are_refused_and_nothing_is_written(
 ) -> None:
     # Excel shows 1,048,576 rows a sheet; a lowered limit shows the refusal without
     # writing a million rows.
-    import leadbatch.sheetxml as sheetxml
+    import leadbatch.limits as sheetxml
 
     monkeypatch.setattr(sheetxml, "MAX_SHEET_ROWS", 5)
     target = tmp_path / "plan.xlsx"

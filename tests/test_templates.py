@@ -4,8 +4,8 @@ import datetime as dt
 from pathlib import Path
 
 from leadbatch.config import load_plan_settings
-from leadbatch.reader import read_leads
-from leadbatch.template import TEMPLATE_COLUMNS
+from leadbatch.read import read_leads
+from leadbatch.workbook import TEMPLATE_COLUMNS
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 

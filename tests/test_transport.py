@@ -17,9 +17,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from leadbatch.client import LeadsClient
 from leadbatch.config import ApiSettings
-from leadbatch.transport import (
+from leadbatch.send import LeadsClient
+from leadbatch.send.transport import (
     CONNECT_FAILED,
     CONNECT_TIMEOUT,
     DROPPED,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 
-from leadbatch.xlsx import SheetSpec, write_workbook
+from leadbatch.workbook import SheetSpec, write_workbook
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:

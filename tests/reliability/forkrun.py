@@ -110,8 +110,9 @@ def serve() -> None:
     import rich.console  # noqa: F401
 
     import leadbatch.cli
-    import leadbatch.planner
-    import leadbatch.workbooks  # noqa: F401
+    import leadbatch.jobs
+    import leadbatch.plan
+    import leadbatch.workbook  # noqa: F401
 
     for line in sys.stdin:
         request = json.loads(line)

@@ -40,18 +40,16 @@ from kit import (
     write_leads,
 )
 
-from leadbatch.client import LeadsClient
 from leadbatch.config import PlanSettings, load_api_settings
 from leadbatch.errors import NetworkError
-from leadbatch.executor import Report, execute
-from leadbatch.journal import Journal
-from leadbatch.models import Assistant
-from leadbatch.planner import plan_leads
-from leadbatch.reader import read_leads
-from leadbatch.results import ResultRow, read_back, unsent, write_results_workbook
-from leadbatch.retry import RetryPolicy
+from leadbatch.jobs import read_back
+from leadbatch.models import Assistant, ResultRow, unsent
+from leadbatch.plan import plan_leads
+from leadbatch.read import read_leads
 from leadbatch.sandbox import Faults, SandboxServer
-from leadbatch.transport import make_transport
+from leadbatch.send import Journal, LeadsClient, Report, RetryPolicy, execute
+from leadbatch.send.transport import make_transport
+from leadbatch.workbook import write_results_workbook
 
 LEADS = size(150, 2000)
 TIMEOUT = 0.5  # the client's read timeout in these runs (the CLI's is 30 s)

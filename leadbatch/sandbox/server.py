@@ -21,10 +21,10 @@ from typing import Any, ClassVar, TextIO
 
 import uvicorn
 
-from .config import SequenceSpec
-from .errors import UsageError
-from .models import Assistant
-from .sandbox_app import (
+from ..config import SequenceSpec
+from ..errors import UsageError
+from ..models import Assistant
+from .app import (
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_USER,
@@ -32,7 +32,7 @@ from .sandbox_app import (
     Connections,
     build_app,
 )
-from .sandbox_state import Faults, SandboxState
+from .state import Faults, SandboxState
 
 __all__ = [
     "SANDBOX_CLIENT_ID",

@@ -1,168 +1,41 @@
-"""The results workbook: write it (values only, atomically) and read a plan or results
-workbook back, with the input's own columns re-validated.
-
-A row's outcome lives beside its plan decision in `ResultRow`. A row that succeeded
-(status created/updated/stopped, or any leadId) is proof that it must never be sent
-again, even when the journal beside the workbook is gone.
+"""Reading a plan or results workbook back: the fixed block as the user left it, the
+input's own columns re-parsed (and so re-validated) by the parser the caller gives.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from .errors import InputFileError
-from .models import (
+from ..errors import InputFileError
+from ..models import (
     ACTIONS,
     SUCCEEDED,
     SUCCESS_FOR_ACTION,
+    Outcome,
     PlanRow,
+    ResultRow,
     RowError,
     RowStatus,
     SourceRow,
+    unsent,
 )
-from .workbooks import PLAN_COLUMNS
-from .xlsx import Cell, SheetSpec, cell_text, write_workbook
-
-OUTCOME_COLUMNS = ["leadId", "nextScheduleTime", "httpStatus", "attempts", "sentAt"]
-RESULT_COLUMNS = [*PLAN_COLUMNS, *OUTCOME_COLUMNS]
-STATUS_ORDER = [s.value for s in RowStatus if s is not RowStatus.PLANNED]
+from .plan import PLAN_COLUMNS
+from .results import RESULT_COLUMNS
+from .writer import cell_text
 
 
-@dataclass
-class Outcome:
-    """What became of one row: its results status and what the API answered."""
+class RowParser(Protocol):
+    """What reads the input's own columns into rows: the reader's `parse_rows`, given by
+    the caller (the workbook stage does not import the read stage)."""
 
-    status: RowStatus
-    error: str = ""
-    lead_id: int | None = None
-    next_schedule_time: str | None = None
-    http_status: int | None = None
-    attempts: int = 0
-    sent_at: str | None = None
-
-    @property
-    def succeeded(self) -> bool:
-        """True when this row must never be sent again (its leadId is proof enough)."""
-        return self.status in SUCCEEDED or self.lead_id is not None
-
-
-@dataclass
-class ResultRow:
-    """One input row: the plan's decision and its outcome (so far)."""
-
-    plan: PlanRow
-    outcome: Outcome
-    echo: dict[str, str] = field(default_factory=dict)  # email/name of rows without a lead
-    recorded: RowStatus | None = None  # the status a workbook read back showed
-
-    @property
-    def row(self) -> int:
-        return self.plan.row
-
-    def cells(self, headers: Sequence[str]) -> list[Cell]:
-        plan, out, src = self.plan, self.outcome, self.plan.source
-        valid = src.has_lead
-        action = src.action if valid else self.echo.get("action", "")
-        return [
-            plan.row,
-            out.status.value,
-            out.error,
-            plan.send_date,
-            plan.assistant_email,
-            plan.schedule_id,
-            plan.schedule_name,
-            action,
-            src.email if valid else self.echo.get("email", ""),
-            src.name if valid else self.echo.get("name", ""),
-            out.lead_id,
-            out.next_schedule_time,
-            out.http_status,
-            out.attempts or None,
-            out.sent_at,
-            *(plan.source.values.get(h, "") for h in headers),
-        ]
-
-
-def unsent(plan: PlanRow, fields: Mapping[str, str] | None = None) -> ResultRow:
-    """A row as the plan left it: planned rows are `pending` until a send succeeds.
-
-    `fields` (a LeadSheet's header -> field map) lets a row without a valid lead still
-    show its email and name.
-    """
-    status = RowStatus.PENDING if plan.status is RowStatus.PLANNED else plan.status
-    echo: dict[str, str] = {}
-    if not plan.source.has_lead and fields:
-        for header, name in fields.items():
-            if name in ("email", "name", "action") and name not in echo:
-                echo[name] = plan.source.values.get(header, "")
-    return ResultRow(plan, Outcome(status, error=plan.error), echo)
-
-
-def write_results_workbook(
-    path: str | Path,
-    rows: Sequence[ResultRow],
-    input_headers: Sequence[str],
-    *,
-    about: Mapping[str, str] | None = None,
-) -> Path:
-    """Write RESULTS.xlsx atomically: a `Results` sheet and a `Summary` sheet.
-
-    `about` (mode, start, through, source...) is listed on the Summary sheet, where
-    `read_back` finds it again.
-    """
-    ordered = sorted(rows, key=lambda r: r.row)
-    results = SheetSpec(
-        name="Results",
-        headers=[*RESULT_COLUMNS, *input_headers],
-        rows=(r.cells(input_headers) for r in ordered),
-        widths={"row": 7, "status": 12, "error": 40, "sendDate": 12, "assistantEmail": 28,
-                "email": 30, "nextScheduleTime": 22, "sentAt": 22},
-        status_column="status",
-    )
-    return write_workbook(path, [results, _summary(ordered, about or {})])
-
-
-SUMMARY_COLUMNS = ["status", "rows", "", "plan", "value", "",
-                   "sendDate", "assistantEmail", "sent", "failed", "pending"]
-
-
-def _summary(rows: Sequence[ResultRow], about: Mapping[str, str]) -> SheetSpec:
-    """Counts by status; the run's settings; sent/failed/pending per day and assistant."""
-    counts = Counter(r.outcome.status.value for r in rows)
-    per_day: dict[tuple[str, str], Counter[str]] = {}
-    for r in rows:
-        if r.plan.send_date is not None and r.plan.assistant_email:
-            key = (r.plan.send_date.isoformat(), r.plan.assistant_email)
-            per_day.setdefault(key, Counter())[r.outcome.status.value] += 1
-    status_rows: list[list[Cell]] = [[s, counts[s]] for s in STATUS_ORDER if counts[s]]
-    status_rows.append(["total", len(rows)])
-    about_rows: list[list[Cell]] = [[k, v] for k, v in about.items()]
-    day_rows: list[list[Cell]] = [
-        [day, who, sum(c[s.value] for s in SUCCEEDED), c["failed"], c["pending"]]
-        for (day, who), c in sorted(per_day.items())
-    ]
-    height = max(len(status_rows), len(about_rows), len(day_rows))
-
-    def pad(block: list[list[Cell]], i: int, width: int) -> list[Cell]:
-        return block[i] if i < len(block) else [None] * width
-
-    table = [[*pad(status_rows, i, 2), None, *pad(about_rows, i, 2), None, *pad(day_rows, i, 5)]
-             for i in range(height)]
-    return SheetSpec(
-        name="Summary", headers=SUMMARY_COLUMNS, rows=table, status_column="status",
-        widths={"": 3, "plan": 12, "value": 24, "sendDate": 12, "assistantEmail": 30},
-        autofilter=False,
-    )
-
-
-# --- reading a plan or results workbook back -------------------------------------------
+    def __call__(self, headers: Sequence[str], rows: Sequence[tuple[int, Sequence[object]]], *,
+                 source: str, today: dt.date) -> Sequence[SourceRow]: ...
 
 
 @dataclass
@@ -176,12 +49,10 @@ class ReadBack:
     about: dict[str, str] = field(default_factory=dict)  # a plan's settings (mode, start...)
 
 
-def read_back(path: str | Path) -> ReadBack:
+def read_back(path: str | Path, parse: RowParser) -> ReadBack:
     """Read a Plan or Results workbook; the input's own columns are re-parsed (and so
-    re-validated) with `reader.parse_rows`; the fixed block's sendDate, assistantEmail,
-    sequence and action are honoured as the user left them."""
-    from .reader import parse_rows  # the reader imports nothing of ours; keep import cheap
-
+    re-validated) with `parse`; the fixed block's sendDate, assistantEmail, sequence and
+    action are honoured as the user left them."""
     source = Path(path)
     kind, grid, about = _load_grid(source)
     fixed = RESULT_COLUMNS if kind == "results" else PLAN_COLUMNS
@@ -208,10 +79,10 @@ def read_back(path: str | Path) -> ReadBack:
     # Parsed by workbook line, which is unique even when the user copied a row, so that
     # duplicates are caught; then each row gets its input row number back.
     # `today` far in the past: a pinned sendDate that was valid when planned stays valid.
-    parsed = parse_rows(headers, [(line, c) for line, _, _, c in records], source=str(source),
+    parsed = parse(headers, [(line, c) for line, _, _, c in records], source=str(source),
                         today=dt.date(1900, 1, 1))
     number_of = {line: number for line, number, _, _ in records}
-    by_line = {s.row: s for s in parsed.rows}
+    by_line = {s.row: s for s in parsed}
     rows = []
     for line, number, block, _ in records:
         src = by_line.get(line) or SourceRow(line, {}, None, [

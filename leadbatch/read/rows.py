@@ -20,10 +20,11 @@ from typing import Any
 
 from pydantic.alias_generators import to_camel
 
+from ..errors import InputFileError
+from ..models import TEMPLATE_EXAMPLE_EMAIL, RowError, RowStatus, SourceRow
 from .cells import (
     SINGLE_COLUMN_FIELDS,
     STRIP,
-    TEMPLATE_EXAMPLE_EMAIL,
     CellError,
     PhoneCountryError,
     clean_action,
@@ -34,9 +35,7 @@ from .cells import (
     clean_text,
     field_for_header,
 )
-from .errors import InputFileError
-from .models import RowError, RowStatus, SourceRow
-from .sheetfile import read_cells
+from .files import read_cells
 
 __all__ = ["LeadSheet", "parse_rows", "read_leads"]
 

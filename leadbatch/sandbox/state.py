@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from .config import SequenceSpec
+from ..config import SequenceSpec
 
 LEAD_KEYS = (
     "id", "name", "lastName", "type", "email", "phone", "scheduleId", "scheduleName",

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import python_calamine
 
+from ..errors import InputFileError
 from .cells import clean_text
-from .errors import InputFileError
 
 Row = Sequence[object]
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import InputFileError
-from .models import Assistant
-from .sheetfile import read_cells
+from ..errors import InputFileError
+from ..models import Assistant
+from .files import read_cells
 
 # normalised header -> Assistant field (by alias)
 _COLUMNS = {

@@ -24,9 +24,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import JournalError, UsageError
-from .models import SUCCESS_FOR_ACTION, Lead, PlanRow, RowStatus, SourceRow
-from .results import Outcome, ResultRow, write_results_workbook
+from ..errors import JournalError, UsageError
+from ..models import SUCCESS_FOR_ACTION, Lead, Outcome, PlanRow, ResultRow, RowStatus, SourceRow
 
 T = TypeVar("T")
 JOURNAL_SUFFIX = ".journal.sqlite"
@@ -376,17 +375,6 @@ def merge(row: ResultRow, record: SendRecord | None) -> ResultRow:
         return replace(row, outcome=Outcome(RowStatus.PENDING, record.error,
                                             attempts=record.attempts))
     return row
-
-
-def rebuild_results(results: str | Path, out: str | Path | None = None) -> Path:
-    """Write the results workbook again from its journal alone (after a crash, say)."""
-    source = journal_path(results)
-    if not source.is_file():
-        raise UsageError(f"{source}: no journal here to rebuild {results} from")
-    with Journal(source) as journal:
-        headers, rows = journal.result_rows()
-        about = json.loads(journal.meta(ABOUT) or "{}")
-    return write_results_workbook(out or results, rows, headers, about=about)
 
 
 def _snap(r: ResultRow) -> tuple[Any, ...]:

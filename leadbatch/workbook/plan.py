@@ -11,6 +11,7 @@ the plan's start, not the clock).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,9 +19,9 @@ from typing import Any, Protocol
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .models import RowStatus
-from .planner import Plan
-from .xlsx import Cell, SheetSpec, write_workbook
+from ..config import PlanSettings
+from ..models import PlanRow, RowStatus
+from .writer import Cell, SheetSpec, write_workbook
 
 PLAN_COLUMNS = [
     "row",
@@ -36,6 +37,23 @@ PLAN_COLUMNS = [
 ]
 SUMMARY_COLUMNS = ["day", "assistant", "new leads", "emails", "limit", "room"]
 _MAX_CHART_SERIES = 30  # beyond this a stacked chart is unreadable: chart the total only
+
+
+class Plan(Protocol):
+    """What the plan workbook needs of a planner's Plan (the workbook stage does not
+    import the plan stage)."""
+
+    rows: list[PlanRow]
+    settings: PlanSettings
+    start: dt.date
+    end: dt.date | None
+    load: dict[tuple[str, dt.date], int]
+    limits: dict[str, int]
+    new_leads: dict[tuple[str, dt.date], int]
+
+    def summary(self) -> list[tuple[dt.date, str, int, int]]: ...
+
+    def counts(self) -> Counter[RowStatus]: ...
 
 
 class _Sheet(Protocol):

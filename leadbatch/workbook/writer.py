@@ -27,8 +27,8 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .errors import UsageError
-from .sheetxml import RenderedRows, assemble, render_rows
+from ..errors import UsageError
+from .render import RenderedRows, assemble, render_rows
 
 Cell = str | int | float | bool | dt.date | None
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
 
-from .config import WEEKDAYS, PlanSettings
-from .errors import UsageError
+from ..config import WEEKDAYS, PlanSettings
+from ..errors import UsageError
 
 Clock = Callable[[], dt.datetime]
 

@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
+from ..config import PlanSettings, SequenceSpec
+from ..errors import UsageError
+from ..models import Assistant, PlanRow, RowStatus, SourceRow
 from .calendar import SendingCalendar
-from .config import PlanSettings, SequenceSpec
-from .errors import UsageError
-from .models import Assistant, PlanRow, RowStatus, SourceRow
 
 HORIZON_DAYS = 366  # without --end, how far ahead a lead may be planned
 

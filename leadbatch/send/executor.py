@@ -19,13 +19,14 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from .client import Sent
-from .errors import ApiError, AuthError, TransientApiError
+from ..errors import ApiError, AuthError, TransientApiError
+from ..models import Action, Outcome, ResultRow, RowStatus
 from .journal import Journal, JournalWriter, SendRecord, SendState, merge, row_key
-from .models import Action, RowStatus
-from .results import Outcome, ResultRow
+
+if TYPE_CHECKING:
+    from .client import Sent  # the HTTP stack loads only with a client
 
 Scope = Literal["run", "retry"]
 Mode = Literal["release", "sequence"]

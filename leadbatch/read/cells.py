@@ -17,13 +17,12 @@ from typing import Final
 import phonenumbers
 from dateutil import parser as date_parser
 
-from .models import ACTIONS, Action
+from ..models import ACTIONS, Action
 
 MAX_EMAIL_LENGTH: Final = 254  # RFC 5321 path limit, minus the angle brackets
 MAX_LOCAL_LENGTH: Final = 64
 
 # The template's example row: a person who forgets to delete it must not send "John Doe".
-TEMPLATE_EXAMPLE_EMAIL: Final = "john.doe@example.com"
 
 
 class CellError(ValueError):

@@ -15,9 +15,8 @@ from pathlib import Path
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from .cells import TEMPLATE_EXAMPLE_EMAIL
-from .models import ACTIONS
-from .xlsx import Cell, SheetSpec, write_workbook
+from ..models import ACTIONS, TEMPLATE_EXAMPLE_EMAIL
+from .writer import Cell, SheetSpec, write_workbook
 
 # (header, required, what to put there, example value)
 TEMPLATE_COLUMNS: tuple[tuple[str, str, str, str], ...] = (

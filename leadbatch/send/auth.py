@@ -24,8 +24,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from .config import ApiSettings
-from .errors import AuthError, RateLimited, ServerError
+from ..config import ApiSettings
+from ..errors import AuthError, RateLimited, ServerError
 from .retry import parse_retry_after, response_now
 
 USER_HEADER = "7ts-user-identifier"

@@ -32,13 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import UsageError
+from .. import limits
+from ..errors import UsageError
 
 # xlsxwriter's own rules (xmlwriter.py, utility.py): the same text gives the same XML.
 _CONTROL = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _EDGE_SPACE = re.compile(r"^\s|\s$")
 _STRMAX = 32767  # Excel's limit on a cell's text, in UTF-16 units
-MAX_SHEET_ROWS = 1_048_576  # Excel's rows a sheet, the header included: more are not shown
 _LEVEL = 1  # zlib: 3.5x faster than the default (6) on this XML, the file a quarter bigger
 _CHUNK = 60_000  # cells (and row tags) a chunk: a few MB of XML, compressed as one piece
 _TEXT = '" t="inlineStr"><is><t>'
@@ -200,8 +200,8 @@ def _render(
     left, right = 1 << 14, -1
     r = 0
     for r, values in enumerate(rows, start=1):
-        if r >= MAX_SHEET_ROWS:
-            raise UsageError(f"more than {MAX_SHEET_ROWS - 1:,} rows do not fit in one sheet (Excel's "
+        if r >= limits.MAX_SHEET_ROWS:  # looked up here: tests lower the limit
+            raise UsageError(f"more than {limits.MAX_SHEET_ROWS - 1:,} rows do not fit in one sheet (Excel's "
                              "limit): split the input into smaller files")
         while len(prefixes) < len(values):
             prefixes.append(f'<c r="{column_name(len(prefixes))}')

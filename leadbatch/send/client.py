@@ -23,10 +23,9 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from . import __version__
-from .auth import ClientCredentialsAuth
-from .config import ApiSettings
-from .errors import (
+from .._version import __version__
+from ..config import ApiSettings
+from ..errors import (
     ApiError,
     AuthError,
     Conflict,
@@ -39,7 +38,8 @@ from .errors import (
     TransientApiError,
     UsageError,
 )
-from .models import Action, Assistant, LeadResult
+from ..models import Action, Assistant, LeadResult
+from .auth import ClientCredentialsAuth
 from .retry import RetryPolicy, parse_retry_after, response_now
 from .transport import describe_network_error, is_network_error, make_transport
 

@@ -1,0 +1,79 @@
+"""Send: a plan's rows to the 7Targets API, each at most once.
+
+`execute` sends what is due through a `LeadsClient` (OAuth2 `auth`, `retry` policy,
+`transport`), recording every send in the crash-safe `Journal` before and after its
+request. The HTTP stack (httpx, aiohttp) loads only when a client is asked for.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .executor import (
+    INTERRUPTED,
+    Mode,
+    Progress,
+    RateLimiter,
+    Report,
+    Scope,
+    Sender,
+    execute,
+    is_due,
+    select,
+)
+from .journal import (
+    ABOUT,
+    Journal,
+    JournalWriter,
+    SendRecord,
+    SendState,
+    journal_path,
+    merge,
+    row_key,
+    send_key,
+)
+from .retry import RetryPolicy, parse_retry_after
+
+if TYPE_CHECKING:
+    from .auth import ClientCredentialsAuth
+    from .client import LeadsClient, Sent, fetch_assistants
+
+_LAZY = {"ClientCredentialsAuth": "auth", "LeadsClient": "client", "Sent": "client",
+         "fetch_assistants": "client"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "ABOUT",
+    "INTERRUPTED",
+    "ClientCredentialsAuth",
+    "Journal",
+    "JournalWriter",
+    "LeadsClient",
+    "Mode",
+    "Progress",
+    "RateLimiter",
+    "Report",
+    "RetryPolicy",
+    "Scope",
+    "SendRecord",
+    "SendState",
+    "Sender",
+    "Sent",
+    "execute",
+    "fetch_assistants",
+    "is_due",
+    "journal_path",
+    "merge",
+    "parse_retry_after",
+    "row_key",
+    "select",
+    "send_key",
+]
