@@ -26,7 +26,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from . import limits
 from .config import ApiSettings, PlanSettings
 from .errors import InputFileError, UsageError
-from .models import Assistant, PlanRow, ResultRow, RowStatus, SourceRow, unsent
+from .models import Assistant, PlanRow, ResultRow, RowStatus, SourceRow, iso_date, unsent
 from .plan import Clock, Plan, SendingCalendar, plan_leads, today_in, utc_now
 from .read import LeadSheet, parse_rows, read_leads
 from .send import (
@@ -360,8 +360,9 @@ def _mode(book: ReadBack, settings: PlanSettings | None) -> Mode:
 
 
 def _date(text: str | None) -> dt.date | None:
+    """A date of a workbook's settings block; one the user garbled counts as unset."""
     try:
-        return dt.date.fromisoformat(text) if text else None
+        return iso_date(text)
     except ValueError:
         return None
 

@@ -23,6 +23,18 @@ Action = Literal["create", "update", "stop"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "stop")
 
 
+def iso_date(value: object) -> dt.date | None:
+    """The day leadbatch itself wrote (YYYY-MM-DD, or a datetime's first ten characters),
+    or a date a spreadsheet gives back as one; None for a blank. ValueError otherwise:
+    each caller says what a bad one means where it is read."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = "" if value is None else str(value).strip()
+    return dt.date.fromisoformat(text[:10]) if text else None
+
+
 class RowStatus(enum.StrEnum):
     """Every status a row can have in a plan or results workbook."""
 

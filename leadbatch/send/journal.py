@@ -25,7 +25,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import JournalError, UsageError
-from ..models import SUCCESS_FOR_ACTION, Lead, Outcome, PlanRow, ResultRow, RowStatus, SourceRow
+from ..models import (
+    SUCCESS_FOR_ACTION,
+    Lead,
+    Outcome,
+    PlanRow,
+    ResultRow,
+    RowStatus,
+    SourceRow,
+    iso_date,
+)
 
 T = TypeVar("T")
 JOURNAL_SUFFIX = ".journal.sqlite"
@@ -389,7 +398,7 @@ def _snap(r: ResultRow) -> tuple[Any, ...]:
 def _unsnap(s: Sequence[Any]) -> ResultRow:
     n, _, status, error, assistant, day, sid, sname, lead, cells, echo, outcome = s
     src = SourceRow(n, json.loads(cells), Lead.model_validate_json(lead) if lead else None)
-    plan = PlanRow(src, RowStatus(status), assistant, _date(day), sid, sname, error)
+    plan = PlanRow(src, RowStatus(status), assistant, iso_date(day), sid, sname, error)
     data = json.loads(outcome)
     data["status"] = RowStatus(data["status"])
     return ResultRow(plan, Outcome(**data), json.loads(echo))
@@ -397,12 +406,8 @@ def _unsnap(s: Sequence[Any]) -> ResultRow:
 
 def _record(r: tuple[Any, ...]) -> SendRecord:
     return SendRecord(r[0], r[1], r[2], r[3], SendState(r[4]), r[5], r[6], r[7], r[8], r[9],
-                      r[10], r[11], _date(r[12]), r[13], r[14])
+                      r[10], r[11], iso_date(r[12]), r[13], r[14])
 
 
 def _iso(d: dt.date | None) -> str | None:
     return d.isoformat() if d else None
-
-
-def _date(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None

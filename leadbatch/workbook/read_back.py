@@ -23,6 +23,7 @@ from ..models import (
     RowError,
     RowStatus,
     SourceRow,
+    iso_date,
     unsent,
 )
 from .plan import PLAN_COLUMNS
@@ -183,17 +184,10 @@ def _status(text: str) -> RowStatus | None:
 
 
 def _date(value: Any, problems: list[str]) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = cell_text(value)
-    if not text:
-        return None
     try:
-        return dt.date.fromisoformat(text[:10])
+        return iso_date(value)
     except ValueError:
-        problems.append(f"sendDate: {text!r} is not a date (use YYYY-MM-DD)")
+        problems.append(f"sendDate: {cell_text(value)!r} is not a date (use YYYY-MM-DD)")
         return None
 
 
