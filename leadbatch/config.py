@@ -11,7 +11,7 @@ import os
 import stat
 import sys
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,6 +32,23 @@ DEFAULT_API_URL = "https://api.7targets.com"
 DEFAULT_TOKEN_URL = "https://login.7targets.com/oauth2/token"
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def sending_days(names: Sequence[str]) -> tuple[str, ...]:
+    """Weekday names ("Mon", "tuesday", " wed") as WEEKDAYS keys, in week order.
+    ValueError for an unknown name or none at all."""
+    days = {d.strip().lower()[:3] for d in names if d.strip()}
+    if not days or days - set(WEEKDAYS):
+        raise ValueError(f"sending days must be among {','.join(WEEKDAYS)}")
+    return tuple(d for d in WEEKDAYS if d in days)
+
+
+def check_span(start: dt.date | None, end: dt.date | None, *, flags: bool = False) -> None:
+    """A plan's end may not come before its start: ValueError naming them as the user
+    wrote them (`--end`/`--start` when both came from flags)."""
+    if start is not None and end is not None and end < start:
+        dash = "--" if flags else ""
+        raise ValueError(f"{dash}end {end} is before {dash}start {start}")
 
 
 class ApiSettings(BaseModel):
@@ -150,17 +167,12 @@ class PlanSettings(BaseModel):
     @field_validator("days")
     @classmethod
     def _days(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        days = tuple(d.strip().lower()[:3] for d in v if d.strip())
-        bad = [d for d in days if d not in WEEKDAYS]
-        if bad or not days:
-            raise ValueError(f"sending days must be among {','.join(WEEKDAYS)}")
-        return tuple(d for d in WEEKDAYS if d in days)
+        return sending_days(v)
 
     @model_validator(mode="after")
     def _consistent(self) -> PlanSettings:
         # Checked here, not in the planner, so a bad leadbatch.toml fails before any work.
-        if self.start is not None and self.end is not None and self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
+        check_span(self.start, self.end)
         labels = [s.label for s in self.sequences]
         twice = sorted({x for x in labels if labels.count(x) > 1})
         if twice:

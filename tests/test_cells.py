@@ -11,10 +11,10 @@ from leadbatch.read.cells import (
     clean_email,
     clean_int,
     clean_phone,
-    clean_text,
     field_for_header,
     normalize_header,
 )
+from leadbatch.text import clean_text
 
 TODAY = dt.date(2026, 1, 15)
 

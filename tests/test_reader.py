@@ -482,6 +482,6 @@ def test_csv_round_trip(tmp_path: Path, leads: list[tuple[str, str, str]]) -> No
         (r.lead.name, r.lead.email, r.lead.custom_fields[0].value if r.lead.custom_fields else "")
         for r in sheet.rows if r.lead
     ]
-    from leadbatch.read.cells import STRIP
+    from leadbatch.text import STRIP
 
     assert got == [(n, e.lower(), v.strip(STRIP)) for n, e, v in leads]

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
 
-from ..config import WEEKDAYS, PlanSettings
+from ..config import WEEKDAYS, PlanSettings, sending_days
 from ..errors import UsageError
 
 Clock = Callable[[], dt.datetime]
@@ -73,11 +73,10 @@ class SendingCalendar:
         holidays: str | None = None,
         timezone: str = "UTC",
     ) -> None:
-        names = {d.strip().lower()[:3] for d in days}
-        unknown = sorted(names - set(WEEKDAYS))
-        if unknown or not names:
-            raise UsageError(f"sending days must be among {','.join(WEEKDAYS)}")
-        self.days = tuple(d for d in WEEKDAYS if d in names)
+        try:
+            self.days = sending_days(days)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         self._weekdays = frozenset(WEEKDAYS.index(d) for d in self.days)
         self.holidays_code = holidays.strip().upper() if holidays else None
         self._holidays = country_holidays(holidays) if holidays else None

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from ..config import PlanSettings, SequenceSpec
+from ..config import PlanSettings, SequenceSpec, check_span
 from ..errors import UsageError
 from ..models import Assistant, PlanRow, RowStatus, SourceRow
 from .calendar import SendingCalendar
@@ -119,8 +119,10 @@ def plan_leads(
 ) -> Plan:
     """Plan every row; `today` (in the settings' time zone) is the default start."""
     start = settings.start or today
-    if settings.end is not None and settings.end < start:
-        raise UsageError(f"end {settings.end} is before start {start}")
+    try:
+        check_span(start, settings.end)  # the start may be today's, not the settings'
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     return _Planner(rows, assistants, settings, start).run()
 
 

@@ -18,11 +18,10 @@ import phonenumbers
 from dateutil import parser as date_parser
 
 from ..models import ACTIONS, Action
+from ..text import clean_text
 
 MAX_EMAIL_LENGTH: Final = 254  # RFC 5321 path limit, minus the angle brackets
 MAX_LOCAL_LENGTH: Final = 64
-
-# The template's example row: a person who forgets to delete it must not send "John Doe".
 
 
 class CellError(ValueError):
@@ -80,9 +79,6 @@ def field_for_header(header: str) -> str:
 
 # --- text ----------------------------------------------------------------------------------
 
-# Unicode whitespace (non-breaking spaces included) plus zero-width characters and BOMs
-# pasted in from web pages: one str.strip() call with this set does it all.
-STRIP = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "\u200b\u200c\u200d\u2060\ufeff"
 
 
 MAX_SHOWN: Final = 300  # characters of a cell quoted in a message (the sheet has the rest)
@@ -111,29 +107,6 @@ def shown_char(c: str) -> str:
         return c
     n = ord(c)
     return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
-
-
-def clean_text(value: object) -> str:
-    """A cell as the text a person sees in Excel, without stray spaces or NUL bytes."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        if "\x00" in value:
-            value = value.replace("\x00", "")
-        return value.strip(STRIP)
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))  # 9.19123456789E11 -> "919123456789", no ".0"
-        return format(value, ".15g")  # Excel shows 15 significant digits
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 # --- email ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 import python_calamine
 
 from ..errors import InputFileError
-from .cells import clean_text
+from ..text import clean_text
 
 Row = Sequence[object]
 

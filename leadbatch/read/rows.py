@@ -10,9 +10,7 @@ Fatal problems (no email column, no data rows...) raise `InputFileError`.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +20,9 @@ from pydantic.alias_generators import to_camel
 
 from ..errors import InputFileError
 from ..models import TEMPLATE_EXAMPLE_EMAIL, RowError, RowStatus, SourceRow
+from ..text import STRIP, clean_text
 from .cells import (
     SINGLE_COLUMN_FIELDS,
-    STRIP,
     CellError,
     PhoneCountryError,
     clean_action,
@@ -32,7 +30,6 @@ from .cells import (
     clean_email,
     clean_int,
     clean_phone,
-    clean_text,
     field_for_header,
 )
 from .files import read_cells
@@ -127,30 +124,10 @@ def _parse(
     fields = _map_fields(names, bases, unnamed, source)
     parser = _RowParser(names, fields, unnamed, today or dt.date.today())
     sheet = LeadSheet(Path(source), names, fields)
-    with _gc_paused():
-        _parse_into(sheet, parser, rows)
+    _parse_into(sheet, parser, rows)
     if not sheet.rows:
         raise InputFileError(source, "no data rows")
     return sheet
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Parsing allocates hundreds of thousands of small objects that live on and form no
-    # cycles; CPython 3.11's collector would rescan them over and over, doubling the
-    # time to read a 100,000-row sheet.
-    # Re-enabling alone only defers that work: the next collections (in the planner) would
-    # rescan every row once more (2-3 s for 100,000 rows, measured by `make bench`), so
-    # the rows are first moved out of the collector's sight (they are still freed by
-    # reference counting when dropped).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
 
 
 def _parse_into(

@@ -11,7 +11,7 @@ from .plan import PLAN_COLUMNS, SUMMARY_COLUMNS, write_plan_workbook
 from .read_back import ReadBack, RowParser, read_back
 from .results import RESULT_COLUMNS, result_cells, write_results_workbook
 from .template import TEMPLATE_COLUMNS, write_template
-from .writer import STATUS_COLOURS, Cell, SheetSpec, cell_text, write_workbook
+from .writer import STATUS_COLOURS, Cell, SheetSpec, write_workbook
 
 __all__ = [
     "PLAN_COLUMNS",
@@ -23,7 +23,6 @@ __all__ = [
     "ReadBack",
     "RowParser",
     "SheetSpec",
-    "cell_text",
     "read_back",
     "result_cells",
     "write_plan_workbook",

@@ -26,9 +26,9 @@ from ..models import (
     iso_date,
     unsent,
 )
+from ..text import clean_text
 from .plan import PLAN_COLUMNS
 from .results import RESULT_COLUMNS
-from .writer import cell_text
 
 
 class RowParser(Protocol):
@@ -57,7 +57,7 @@ def read_back(path: str | Path, parse: RowParser) -> ReadBack:
     source = Path(path)
     kind, grid, about = _load_grid(source)
     fixed = RESULT_COLUMNS if kind == "results" else PLAN_COLUMNS
-    header = [cell_text(v) for v in grid[0]]
+    header = [clean_text(v) for v in grid[0]]
     if header[: len(fixed)] != fixed:
         raise InputFileError(source, f"not a leadbatch {kind} workbook: its first columns "
                              f"should be {', '.join(fixed)}")
@@ -67,11 +67,11 @@ def read_back(path: str | Path, parse: RowParser) -> ReadBack:
     records: list[tuple[int, int, dict[str, Any], list[object]]] = []
     for line, cells in enumerate(grid[1:], start=2):
         cells = list(cells) + [None] * (len(header) - len(cells))
-        if all(cell_text(v) == "" for v in cells):
+        if all(clean_text(v) == "" for v in cells):
             continue
         block = dict(zip(fixed, cells[: len(fixed)], strict=True))
         try:
-            number = int(float(cell_text(block["row"])))
+            number = int(float(clean_text(block["row"])))
         except ValueError:
             number = line  # the row number was erased: fall back to the workbook's own
         records.append((line, number, block, cells[len(fixed): len(fixed) + len(headers)]))
@@ -116,16 +116,16 @@ def _settings_block(summary: list[list[Any]]) -> dict[str, str]:
     """The plan workbook's Summary lists its settings in `plan` / `value` columns."""
     if not summary:
         return {}
-    header = [cell_text(v) for v in summary[0]]
+    header = [clean_text(v) for v in summary[0]]
     if "plan" not in header or "value" not in header:
         return {}
     k, v = header.index("plan"), header.index("value")
-    return {cell_text(r[k]): cell_text(r[v]) for r in summary[1:]
-            if len(r) > max(k, v) and cell_text(r[k])}
+    return {clean_text(r[k]): clean_text(r[v]) for r in summary[1:]
+            if len(r) > max(k, v) and clean_text(r[k])}
 
 
 def _row(src: SourceRow, block: Mapping[str, Any], kind: str) -> ResultRow:
-    text = {k: cell_text(v) for k, v in block.items()}
+    text = {k: clean_text(v) for k, v in block.items()}
     recorded = _status(text["status"])
     echo = {k: text[k] for k in ("email", "name", "action")}
     problems: list[str] = []
@@ -187,7 +187,7 @@ def _date(value: Any, problems: list[str]) -> dt.date | None:
     try:
         return iso_date(value)
     except ValueError:
-        problems.append(f"sendDate: {cell_text(value)!r} is not a date (use YYYY-MM-DD)")
+        problems.append(f"sendDate: {clean_text(value)!r} is not a date (use YYYY-MM-DD)")
         return None
 
 

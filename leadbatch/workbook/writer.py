@@ -235,16 +235,3 @@ def _write_cells(
             else:
                 ws.write_string(r, c, str(v))
     return last
-
-
-def cell_text(value: Any) -> str:
-    """A cell value as the text a person sees, for values read back from a workbook."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
