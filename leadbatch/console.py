@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .models import RowStatus
 
 if TYPE_CHECKING:
-    from .plan.planner import Plan
+    from .plan import Plan
 
 
 def print_plan(result: Plan, leads: Path, written: Path) -> None:

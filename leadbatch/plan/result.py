@@ -1,0 +1,62 @@
+"""What a plan is: a PlanRow per input row and the loads it makes (`Plan`), and the daily
+limit the planner holds each assistant to (`effective_limit`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..config import PlanSettings
+from ..models import Assistant, PlanRow, RowStatus
+from .calendar import SendingCalendar
+
+
+@dataclass
+class Plan:
+    """The plan for one sheet: a PlanRow per input row, in input order, and the loads."""
+
+    rows: list[PlanRow]
+    assistants: list[Assistant]
+    settings: PlanSettings
+    start: dt.date
+    end: dt.date | None
+    load: dict[tuple[str, dt.date], int]  # emails per (assistant, day), followups included
+    limits: dict[str, int]  # assistant email -> effective daily limit
+    new_leads: dict[tuple[str, dt.date], int] = field(default_factory=dict)  # by sendDate
+
+    def summary(self) -> list[tuple[dt.date, str, int, int]]:
+        """(day, assistant, emails, limit) for every sending day with load (through `end`)."""
+        days = {d for _, d in self.load} | {d for _, d in self.new_leads}
+        if not days and self.end is None:
+            return []
+        last = max([*days, *([self.end] if self.end else [])])
+        cal = SendingCalendar.from_settings(self.settings)
+        emails = sorted(self.limits)
+        return [
+            (d, a, self.load.get((a, d), 0), self.limits[a])
+            for d in cal.sending_days(self.start, last)
+            for a in emails
+        ]
+
+    def release_date(self, row: PlanRow) -> dt.date | None:
+        """The day the lead is sent to the API: its sendDate, or the start in sequence mode."""
+        if row.status is not RowStatus.PLANNED:
+            return None
+        return self.start if self.settings.mode == "sequence" else row.send_date
+
+    def counts(self) -> Counter[RowStatus]:
+        return Counter(r.status for r in self.rows)
+
+
+
+def effective_limit(assistant: Assistant, settings: PlanSettings) -> int:
+    """The daily cap the planner uses for `assistant` (see the module docstring)."""
+    base = assistant.per_day_email_limit
+    if settings.max_per_day is not None:
+        base = min(base, settings.max_per_day)
+    # Decimal: 10 * (1 - 0.9) must be 1, not 0.999... floored to 0.
+    return math.floor(base * (1 - Decimal(str(settings.headroom))))
