@@ -5,15 +5,14 @@ import pytest
 
 from leadbatch.read.cells import (
     CellError,
-    PhoneCountryError,
     clean_action,
-    clean_date,
     clean_email,
     clean_int,
-    clean_phone,
     field_for_header,
     normalize_header,
 )
+from leadbatch.read.dates import clean_date
+from leadbatch.read.phones import PhoneCountryError, clean_phone
 from leadbatch.text import clean_text
 
 TODAY = dt.date(2026, 1, 15)

@@ -24,15 +24,14 @@ from ..text import STRIP, clean_text
 from .cells import (
     SINGLE_COLUMN_FIELDS,
     CellError,
-    PhoneCountryError,
     clean_action,
-    clean_date,
     clean_email,
     clean_int,
-    clean_phone,
     field_for_header,
 )
+from .dates import clean_date
 from .files import read_cells
+from .phones import PhoneCountryError, clean_phone
 
 __all__ = ["LeadSheet", "parse_rows", "read_leads"]
 
