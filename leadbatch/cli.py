@@ -11,17 +11,16 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 
 from ._version import __version__
-from .config import PlanSettings, check_span, load_api_settings, load_plan_settings
+from .config import load_api_settings, load_plan_settings
 from .console import SendDisplay, print_plan
 from .errors import LeadbatchError, UsageError
-from .models import Assistant
+from .options import clock_of, plan_settings_from, planning_options, sending_options
 
 EXIT_OK, EXIT_ROWS, EXIT_FATAL = 0, 1, 2
 
@@ -177,108 +176,6 @@ def sandbox(port: int, assistants_file: str | None, config: Path | None, latency
     return EXIT_OK
 
 
-def _iso_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(f"--{param.name}: {value!r} is not a date (use YYYY-MM-DD)") from None
-
-
-def _headroom(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
-    if value is None:
-        return None
-    text = value.strip()
-    try:
-        share = float(text.removesuffix("%")) / (100 if text.endswith("%") else 1)
-    except ValueError:
-        raise UsageError(f"--headroom: {value!r} is not a share (use 0.1 or 10%)") from None
-    return share
-
-
-def planning_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The planning options shared by `plan` and `run` (DESIGN.md "Command line")."""
-    options = [
-        click.option("--start", callback=_iso_date, metavar="DATE",
-                     help="First sending day, YYYY-MM-DD (default: today in --timezone)."),
-        click.option("--end", callback=_iso_date, metavar="DATE",
-                     help="Spread leads evenly over the sending days up to this day."),
-        click.option("--days", metavar="mon,tue,...",
-                     help="Sending weekdays (default: mon,tue,wed,thu,fri)."),
-        click.option("--holidays", metavar="CC",
-                     help="Skip this country's public holidays: US, GB, IN, DE, US-CA..."),
-        click.option("--timezone", metavar="TZ", help="IANA time zone of 'today' (default UTC)."),
-        click.option("--assistants", "assistants_file", metavar="FILE",
-                     type=click.Path(dir_okay=False),
-                     help="Assistants from a JSON/CSV/XLSX file instead of the API."),
-        click.option("--max-per-day", type=click.IntRange(min=1), metavar="N",
-                     help="Cap on emails per assistant per day (lowers perDayEmailLimit)."),
-        click.option("--headroom", callback=_headroom, metavar="SHARE",
-                     help="Share of each daily limit to keep free, e.g. 10% (default 0)."),
-        click.option("--mode", type=click.Choice(["release", "sequence"]),
-                     help="release: create each lead on its day; sequence: send all now, "
-                     "start delays from [[sequences]]."),
-        click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
-                     metavar="FILE", help="Planning settings (default: ./leadbatch.toml)."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def plan_settings_from(
-    *,
-    config: Path | None,
-    start: dt.date | None,
-    end: dt.date | None,
-    days: str | None,
-    holidays: str | None,
-    timezone: str | None,
-    max_per_day: int | None,
-    headroom: float | None,
-    mode: str | None,
-) -> PlanSettings:
-    """PlanSettings from leadbatch.toml and the planning options (flags win)."""
-    try:
-        check_span(start, end, flags=True)  # both flags: named as flags, before the file is read
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    return load_plan_settings(
-        config,
-        start=start,
-        end=end,
-        days=tuple(days.split(",")) if days is not None else None,
-        holidays=holidays,
-        timezone=timezone,
-        max_per_day=max_per_day,
-        headroom=headroom,
-        mode=mode,
-    )
-
-
-def clock_of(ctx: click.Context) -> Callable[[], dt.datetime]:
-    """The clock for "today": the context's {"clock": f} if a caller gave one, else UTC now."""
-    clock = (ctx.obj or {}).get("clock") if isinstance(ctx.obj, dict) else None
-    return clock if callable(clock) else lambda: dt.datetime.now(dt.UTC)
-
-
-def assistants_for(path: str | None) -> list[Assistant]:
-    """Assistants from --assistants FILE, else from the API (read only)."""
-    if path is not None:
-        from .read import load_assistants
-
-        found = load_assistants(path)
-    else:
-        from .send import fetch_assistants
-
-        found = fetch_assistants(load_api_settings())
-    if not found:
-        where = path or "the API"
-        raise UsageError(f"no assistants in {where}: nothing can be planned")
-    return found
-
-
 @cli.command()
 @click.argument("leads", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
@@ -299,28 +196,13 @@ def plan(
     Writes PLAN.xlsx (sheets Plan, Summary, Load). Exit 0 if every row is planned,
     1 if some rows are invalid, duplicate or unplaceable.
     """
-    from .jobs import plan_job
+    from .jobs import find_assistants, plan_job
 
     settings = plan_settings_from(config=config, **flags)
     result = plan_job(leads, output, settings=settings,
-                      assistants=lambda: assistants_for(assistants_file), clock=clock_of(ctx))
+                      assistants=lambda: find_assistants(assistants_file), clock=clock_of(ctx))
     print_plan(result.plan, leads, result.workbook)
     return result.exit_code
-
-
-def sending_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The sending options shared by `run` and `retry`."""
-    options = [
-        click.option("--through", callback=_iso_date, metavar="DATE",
-                     help="Send the rows planned on or before this day (default: today)."),
-        click.option("--concurrency", type=click.IntRange(1, 64), default=8, show_default=True,
-                     metavar="N", help="Requests in flight at once."),
-        click.option("--rate", type=click.FloatRange(min=0, min_open=True), metavar="R",
-                     help="At most R requests per second (default: no cap)."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
 
 
 @cli.command()
@@ -342,7 +224,7 @@ def run(ctx: click.Context, /, source: Path, output: Path, assistants_file: str 
     invalid, duplicate, unplaceable or failed, or were left unsent, 2 if nothing could be
     done (credentials rejected included).
     """
-    from .jobs import run_job, workbook_kind
+    from .jobs import find_assistants, run_job, workbook_kind
 
     api = load_api_settings()
     settings = plan_settings_from(config=config, **flags)
@@ -354,7 +236,7 @@ def run(ctx: click.Context, /, source: Path, output: Path, assistants_file: str 
                    err=True)
     with SendDisplay() as display:
         result = run_job(source, output, api=api, settings=settings,
-                         assistants=lambda: assistants_for(assistants_file),
+                         assistants=lambda: find_assistants(assistants_file),
                          sending=display.sending(through, concurrency, rate),
                          clock=clock_of(ctx))
     return _print_results(result)

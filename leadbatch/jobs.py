@@ -24,11 +24,11 @@ from typing import Literal
 from python_calamine import CalamineError, CalamineWorkbook
 
 from . import limits
-from .config import ApiSettings, PlanSettings
+from .config import ApiSettings, PlanSettings, load_api_settings
 from .errors import InputFileError, UsageError
 from .models import Assistant, PlanRow, ResultRow, RowStatus, SourceRow, iso_date, unsent
 from .plan import Clock, Plan, SendingCalendar, plan_leads, today_in, utc_now
-from .read import LeadSheet, parse_rows, read_leads
+from .read import LeadSheet, load_assistants, parse_rows, read_leads
 from .send import (
     ABOUT,
     Journal,
@@ -123,6 +123,20 @@ class PlanResult:
         """0 every row planned; 1 some rows are invalid, duplicate or unplaceable."""
         planned = self.plan.counts()[RowStatus.PLANNED]
         return 0 if planned == len(self.plan.rows) else 1
+
+
+def find_assistants(path: str | None) -> list[Assistant]:
+    """Assistants from --assistants FILE, else from the API (read only)."""
+    if path is not None:
+        found = load_assistants(path)
+    else:
+        from .send import fetch_assistants  # the HTTP stack loads only when it is needed
+
+        found = fetch_assistants(load_api_settings())
+    if not found:
+        where = path or "the API"
+        raise UsageError(f"no assistants in {where}: nothing can be planned")
+    return found
 
 
 def plan_job(source: Path, output: Path, *, settings: PlanSettings,
