@@ -1,9 +1,9 @@
 """The phases of `leadbatch plan`, timed one by one through the library.
 
-read = sheetfile.read_cells with every row materialised (timed on its own first, then
-dropped), validate = reader.read_leads (what `leadbatch plan` calls: it reads and
-validates as one stream) minus that read, plan = planner.plan_leads, write =
-workbooks.write_plan_workbook. The same calls `leadbatch plan` makes, in the same order.
+read = read.read_cells with every row materialised (timed on its own first, then
+dropped), validate = read.read_leads (what `leadbatch plan` calls: it reads and
+validates as one stream) minus that read, plan = plan.plan_leads, write =
+workbook.write_plan_workbook. The same calls `leadbatch plan` makes, in the same order.
 
     python -m bench.phases INPUT OUTPUT.xlsx --assistants A.json --start 2030-01-07
 """

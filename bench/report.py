@@ -154,9 +154,9 @@ def _file_tables(res: FileResults, targets: list[Target]) -> list[str]:
             "## Files: phases of `leadbatch plan`",
             "",
             "bench/phases.py calls what `leadbatch plan` calls, timing each: read "
-            "(sheetfile.read_cells, every row, timed on its own first), validate "
-            "(reader.read_leads, which reads and validates as one stream, minus that read), "
-            "plan (planner.plan_leads), write (workbooks.write_plan_workbook). Seconds; the "
+            "(read.read_cells, every row, timed on its own first), validate "
+            "(read.read_leads, which reads and validates as one stream, minus that read), "
+            "plan (plan.plan_leads), write (workbook.write_plan_workbook). Seconds; the "
             "floor's read and write on the right.",
             "",
             "| input | read | validate | plan | write | total | floor read | floor write |",

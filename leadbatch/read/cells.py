@@ -1,4 +1,5 @@
-"""Cleaning single cell values: headers, text, emails, phone numbers, dates, actions, ids.
+"""Cleaning single cell values: headers, emails, actions, ids (phones and dates have
+their own modules, `phones` and `dates`).
 
 Every cleaner takes what a spreadsheet reader produced (str, int, float, bool, date,
 datetime...) and returns a clean value or raises `CellError` with a message a sales-ops
