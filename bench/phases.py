@@ -27,6 +27,9 @@ def main() -> None:
     ap.add_argument("--start", type=dt.date.fromisoformat, required=True)
     args = ap.parse_args()
 
+    import gc
+
+    from leadbatch.cli import GC_THRESHOLDS
     from leadbatch.config import load_plan_settings
     from leadbatch.plan import plan_leads
     from leadbatch.read import load_assistants, read_cells, read_leads
@@ -35,8 +38,9 @@ def main() -> None:
     today = dt.date.today()
     assistants = load_assistants(args.assistants)
     settings = load_plan_settings(None, start=args.start)
+    gc.set_threshold(*GC_THRESHOLDS)  # as `leadbatch` sets it
     # The read alone, then read_leads as the CLI calls it (reading and validating as one
-    # stream, with its own GC handling): validate = read_leads - read.
+    # stream): validate = read_leads - read.
     t0 = time.perf_counter()
     cells = read_cells(args.input)
     rows = list(cells.rows)
