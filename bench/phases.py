@@ -27,8 +27,6 @@ def main() -> None:
     ap.add_argument("--start", type=dt.date.fromisoformat, required=True)
     args = ap.parse_args()
 
-    import gc
-
     from leadbatch.cli import GC_THRESHOLDS
     from leadbatch.config import load_plan_settings
     from leadbatch.plan import plan_leads
