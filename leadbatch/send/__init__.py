@@ -25,10 +25,10 @@ from .executor import (
     is_due,
     select,
 )
+from .group_commit import JournalWriter
 from .journal import (
     ABOUT,
     Journal,
-    JournalWriter,
     SendRecord,
     SendState,
     journal_path,

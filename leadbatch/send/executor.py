@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ..errors import ApiError, AuthError, TransientApiError
 from ..models import Action, Outcome, ResultRow, RowStatus
-from .journal import Journal, JournalWriter, SendRecord, SendState, merge, row_key
+from .group_commit import JournalWriter
+from .journal import Journal, SendRecord, SendState, merge, row_key
 
 if TYPE_CHECKING:
     from .client import Sent  # the HTTP stack loads only with a client
