@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
+from contextlib import closing
 from pathlib import Path
 
 import openpyxl
@@ -13,7 +16,7 @@ import pytest
 
 from leadbatch.errors import UsageError
 from leadbatch.jobs import rebuild_results
-from leadbatch.models import Lead, PlanRow, RowStatus, SourceRow, unsent
+from leadbatch.models import Lead, Outcome, PlanRow, RowStatus, SourceRow, unsent
 from leadbatch.send import Journal, SendState, journal_path, send_key
 
 DAY = dt.date(2026, 3, 2)
@@ -131,3 +134,82 @@ def test_absorb_takes_only_what_the_other_journal_knows_and_this_one_does_not(
 def test_rebuild_without_a_journal_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no journal here"):
         rebuild_results(tmp_path / "r.xlsx")
+
+
+# The tables as version 1 of the schema created them, and rows as it wrote them: by position.
+V1_SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sends (
+    key TEXT PRIMARY KEY, row INTEGER NOT NULL, action TEXT NOT NULL, email TEXT NOT NULL,
+    state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, http_status INTEGER,
+    lead_id INTEGER, next_schedule_time TEXT, error TEXT NOT NULL DEFAULT '', sent_at TEXT,
+    assistant_email TEXT, send_date TEXT, schedule_id INTEGER, schedule_name TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE snapshot (
+    seq INTEGER PRIMARY KEY, row INTEGER NOT NULL, key TEXT, plan_status TEXT NOT NULL, error TEXT NOT NULL,
+    assistant_email TEXT, send_date TEXT, schedule_id INTEGER, schedule_name TEXT,
+    lead TEXT, cells TEXT NOT NULL, echo TEXT NOT NULL, outcome TEXT NOT NULL
+);
+"""
+V1_SENT = (send_key("create", "a@x.io"), 2, "create", "a@x.io", "succeeded", 1, 201, 11,
+           "2026-03-02T10:00:00Z", "", "2026-03-01T09:00:00Z", "bot@7targets.io", "2026-03-02",
+           None, "Recommended", "2026-03-01T09:00:00Z")
+
+
+def columns(path: Path) -> dict[str, list[str]]:
+    with closing(sqlite3.connect(path)) as db:
+        return {t: [c[1] for c in db.execute(f"PRAGMA table_info({t})")]
+                for t in ("meta", "sends", "snapshot")}
+
+
+def test_a_journal_version_1_wrote_opens_and_reads_and_keeps_its_columns(tmp_path: Path) -> None:
+    results = tmp_path / "r.xlsx"
+    lead = Lead(name="N2", email="a@x.io")
+    outcome = {"status": "created", "error": "", "lead_id": 11, "next_schedule_time": None,
+               "http_status": 201, "attempts": 1, "sent_at": None}
+    with closing(sqlite3.connect(journal_path(results))) as db, db:
+        db.executescript(V1_SCHEMA)
+        db.execute("INSERT INTO meta VALUES ('schema', '1')")
+        db.execute("INSERT INTO meta VALUES ('headers', ?)", (json.dumps(["Name", "Email"]),))
+        db.execute("INSERT INTO sends VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", V1_SENT)
+        db.execute("INSERT INTO snapshot VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   (0, 2, V1_SENT[0], "planned", "", "bot@7targets.io", "2026-03-02", None,
+                    "Recommended", lead.model_dump_json(),
+                    json.dumps({"Name": "N2", "Email": "a@x.io"}), "{}", json.dumps(outcome)))
+    before = columns(journal_path(results))
+    with Journal.for_results(results) as j:
+        record = j.get(V1_SENT[0])
+        headers, rows = j.result_rows()
+    assert columns(journal_path(results)) == before
+    assert record is not None
+    assert (record.state, record.attempts, record.http_status, record.lead_id) == (
+        SendState.SUCCEEDED, 1, 201, 11)
+    assert (record.next_schedule_time, record.sent_at) == (
+        "2026-03-02T10:00:00Z", "2026-03-01T09:00:00Z")
+    assert (record.assistant_email, record.send_date, record.schedule_name) == (
+        "bot@7targets.io", DAY, "Recommended")
+    assert headers == ["Name", "Email"]
+    assert [(r.row, r.outcome.status, r.outcome.lead_id, r.plan.send_date) for r in rows] == [
+        (2, RowStatus.CREATED, 11, DAY)]
+
+
+def test_a_journal_whose_columns_stand_in_another_order_is_read_by_name(tmp_path: Path) -> None:
+    path = journal_path(tmp_path / "old.xlsx")
+    sends = V1_SCHEMA.split("CREATE TABLE sends (")[1].split(");")[0]
+    reordered = ", ".join(reversed([c.strip() for c in sends.split(",")]))
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute(f"CREATE TABLE sends ({reordered})")
+        names = [c[1] for c in db.execute("PRAGMA table_info(sends)")]
+        db.execute(f"INSERT INTO sends ({', '.join(names)}) VALUES ({','.join('?' * 16)})",
+                   V1_SENT[::-1])
+    key = send_key("create", "b@x.io")
+    with Journal(path) as old:
+        old.adopt(key, planned(3, "b@x.io"), Outcome(RowStatus.FAILED, "bad phone",
+                                                     http_status=400, attempts=2))
+        with Journal.for_results(tmp_path / "new.xlsx") as new:
+            new.absorb(old)
+            got = {k: (r.row, r.state, r.attempts, r.http_status, r.lead_id, r.error, r.send_date)
+                   for k, r in new.records().items()}
+    assert got == {V1_SENT[0]: (2, SendState.SUCCEEDED, 1, 201, 11, "", DAY),
+                   key: (3, SendState.FAILED, 2, 400, None, "bad phone", DAY)}

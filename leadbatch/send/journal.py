@@ -11,7 +11,6 @@ workbook can be rebuilt from it at any time. No credential is ever stored here.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import enum
@@ -19,7 +18,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -56,6 +55,18 @@ CREATE TABLE IF NOT EXISTS snapshot (
     lead TEXT, cells TEXT NOT NULL, echo TEXT NOT NULL, outcome TEXT NOT NULL
 );
 """
+# Every statement names its columns: a journal written by another version, whose columns
+# may stand in another order, still reads right. The sends columns are SendRecord's fields
+# and `updated_at`; before its answer, a send has these (the rest keep their defaults):
+UNANSWERED = ("key", "row", "action", "email", "state", "assistant_email", "send_date",
+              "schedule_id", "schedule_name", "updated_at")
+SNAPSHOT = ("seq", "row", "key", "plan_status", "error", "assistant_email", "send_date",
+            "schedule_id", "schedule_name", "lead", "cells", "echo", "outcome")
+
+
+def _insert(table: str, columns: Sequence[str], verb: str = "INSERT") -> str:
+    """`INSERT INTO table (a, b) VALUES (:a, :b)`: parameters are passed by name."""
+    return f"{verb} INTO {table} ({', '.join(columns)}) VALUES (:{', :'.join(columns)})"
 
 
 class SendState(enum.StrEnum):
@@ -113,6 +124,9 @@ class SendRecord:
                        self.http_status, self.attempts, self.sent_at)
 
 
+SENDS = (*(f.name for f in fields(SendRecord)), "updated_at")
+
+
 class Journal:
     """The journal of one results workbook; one process at a time may hold it open."""
 
@@ -132,6 +146,7 @@ class Journal:
             # batch at a time; nothing else touches the connection meanwhile.
             self._db = sqlite3.connect(self.path, timeout=0, isolation_level=None,
                                        check_same_thread=False)
+            self._db.row_factory = sqlite3.Row  # columns are read by name
         except sqlite3.Error as exc:
             raise UsageError(f"{self.path}: cannot open the journal: {exc}") from None
         try:
@@ -142,7 +157,8 @@ class Journal:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("BEGIN EXCLUSIVE")
             self._db.executescript(_SCHEMA)  # executescript commits, keeping the lock
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            self._db.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('schema', ?)",
+                             (SCHEMA_VERSION,))
         except sqlite3.OperationalError as exc:
             self._db.close()
             if "locked" in str(exc):
@@ -169,51 +185,46 @@ class Journal:
 
     def meta(self, name: str) -> str | None:
         found = self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
-        return str(found[0]) if found else None
+        return str(found["value"]) if found else None
 
     def set_meta(self, name: str, value: str) -> None:
         with self._transaction("BEGIN"):
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+            self._db.execute(_insert("meta", ("name", "value"), "INSERT OR REPLACE"),
+                             {"name": name, "value": value})
 
     # --- sends ---------------------------------------------------------------------------
 
     def get(self, key: str) -> SendRecord | None:
-        cur = self._db.execute("SELECT * FROM sends WHERE key = ?", (key,))
-        found = cur.fetchone()
+        found = self._db.execute("SELECT * FROM sends WHERE key = ?", (key,)).fetchone()
         return _record(found) if found else None
 
     def records(self) -> dict[str, SendRecord]:
-        return {r[0]: _record(r) for r in self._db.execute("SELECT * FROM sends")}
+        return {r["key"]: _record(r) for r in self._db.execute("SELECT * FROM sends")}
 
     def start(self, key: str, row: PlanRow) -> SendRecord | None:
         """Mark `row` in flight (durable once committed): before its request goes out.
         Returns the record as it was, for `restore`."""
-        lead = row.source
-        assert lead.email is not None
         before = self.get(key)
-        stamp = self._stamp()
-        values = (key, row.row, lead.action, lead.email, row.assistant_email,
-                  _iso(row.send_date), row.schedule_id, row.schedule_name, stamp)
         self._db.execute(
-            "INSERT INTO sends (key, row, action, email, state, assistant_email, send_date, "
-            "schedule_id, schedule_name, updated_at) VALUES (?,?,?,?,'in_flight',?,?,?,?,?) "
-            "ON CONFLICT(key) DO UPDATE SET row=excluded.row, "
+            _insert("sends", UNANSWERED) + " ON CONFLICT(key) DO UPDATE SET row=excluded.row, "
             # an answer lost to a crash still cost an attempt
             "attempts = attempts + (state = 'in_flight'), state='in_flight', "
             "assistant_email=excluded.assistant_email, send_date=excluded.send_date, "
             "schedule_id=excluded.schedule_id, schedule_name=excluded.schedule_name, "
             "updated_at=excluded.updated_at",
-            values,
+            _unanswered(key, row, SendState.IN_FLIGHT, self._stamp()),
         )
         return before
 
     def restore(self, key: str, before: SendRecord | None) -> None:
         """Undo `start` for a request that never went out (stopped while waiting its turn)."""
         if before is None:
-            self._db.execute("DELETE FROM sends WHERE key=?", (key,))
+            self._db.execute("DELETE FROM sends WHERE key=:key", {"key": key})
         else:
-            self._db.execute("UPDATE sends SET state=?, attempts=?, error=? WHERE key=?",
-                             (before.state.value, before.attempts, before.error, key))
+            self._db.execute(
+                "UPDATE sends SET state=:state, attempts=:attempts, error=:error WHERE key=:key",
+                {"state": before.state.value, "attempts": before.attempts,
+                 "error": before.error, "key": key})
 
     def succeeded(self, key: str, *, http_status: int, attempts: int, lead_id: int | None,
                   next_schedule_time: str | None) -> SendRecord:
@@ -227,8 +238,9 @@ class Journal:
     def release(self, key: str, *, attempts: int, error: str) -> SendRecord:
         """Back to pending: the request was refused before the API took it (bad token)."""
         self._db.execute(
-            "UPDATE sends SET state='pending', attempts=attempts+?, error=?, updated_at=? "
-            "WHERE key=?", (attempts, error, self._stamp(), key))
+            "UPDATE sends SET state='pending', attempts=attempts+:attempts, error=:error, "
+            "updated_at=:updated_at WHERE key=:key",
+            {"attempts": attempts, "error": error, "updated_at": self._stamp(), "key": key})
         found = self.get(key)
         assert found is not None
         return found
@@ -237,9 +249,13 @@ class Journal:
                 error: str, lead_id: int | None, next_time: str | None) -> SendRecord:
         stamp = self._stamp()
         self._db.execute(
-            "UPDATE sends SET state=?, attempts=attempts+?, http_status=?, error=?, lead_id=?, "
-            "next_schedule_time=?, sent_at=?, updated_at=? WHERE key=?",
-            (state.value, attempts, http_status, error, lead_id, next_time, stamp, stamp, key),
+            "UPDATE sends SET state=:state, attempts=attempts+:attempts, "
+            "http_status=:http_status, error=:error, lead_id=:lead_id, "
+            "next_schedule_time=:next_schedule_time, sent_at=:stamp, updated_at=:stamp "
+            "WHERE key=:key",
+            {"state": state.value, "attempts": attempts, "http_status": http_status,
+             "error": error, "lead_id": lead_id, "next_schedule_time": next_time,
+             "stamp": stamp, "key": key},
         )
         found = self.get(key)
         assert found is not None
@@ -247,24 +263,20 @@ class Journal:
 
     def absorb(self, other: Journal) -> None:
         """Take every send `other` knows and this journal does not (retry -o OUT)."""
-        rows = other._db.execute("SELECT * FROM sends").fetchall()
-        self.batch([partial(self._db.executemany,
-                            "INSERT OR IGNORE INTO sends VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        theirs = other._db.execute(f"SELECT {', '.join(SENDS)} FROM sends")
+        rows = [{c: r[c] for c in SENDS} for r in theirs]
+        self.batch([partial(self._db.executemany, _insert("sends", SENDS, "INSERT OR IGNORE"),
                             rows)])
 
     def adopt(self, key: str, row: PlanRow, outcome: Outcome) -> None:
         """Record an outcome proven elsewhere (a results workbook) that the journal lacks."""
-        lead = row.source
-        if lead.email is None or self.get(key) is not None:
+        if row.source.email is None or self.get(key) is not None:
             return
         state = SendState.SUCCEEDED if outcome.succeeded else SendState.FAILED
-        self._db.execute(
-            "INSERT INTO sends VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (key, row.row, lead.action, lead.email, state.value, outcome.attempts,
-             outcome.http_status, outcome.lead_id, outcome.next_schedule_time, outcome.error,
-             outcome.sent_at, row.assistant_email, _iso(row.send_date), row.schedule_id,
-             row.schedule_name, self._stamp()),
-        )
+        # the columns of an answer (attempts, http_status...) are named after Outcome's fields
+        answer = {c: getattr(outcome, c) for c in SENDS if c not in UNANSWERED}
+        self._db.execute(_insert("sends", SENDS),
+                         {**_unanswered(key, row, state, self._stamp()), **answer})
 
     def batch(self, ops: Sequence[Callable[[], T]]) -> list[T]:
         """Run journal calls in one transaction: one fsync for the lot, all or nothing."""
@@ -297,71 +309,30 @@ class Journal:
         stamp = self._stamp()
         # sends not made yet are `pending`, so the journal alone lists what is left to do
         pending = [
-            (key, r.row, r.plan.source.action, r.plan.source.email, r.plan.assistant_email,
-             _iso(r.plan.send_date), r.plan.schedule_id, r.plan.schedule_name, stamp)
+            _unanswered(key, r.plan, SendState.PENDING, stamp)
             for r in rows
             if r.plan.status is RowStatus.PLANNED and (key := row_key(r.plan)) is not None
         ]
         with self._transaction("BEGIN"):
             self._db.execute("DELETE FROM snapshot")
-            self._db.executemany("INSERT INTO snapshot VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                 [(i, *_snap(r)) for i, r in enumerate(rows)])
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('headers', ?)",
-                             (json.dumps(list(headers)),))
-            self._db.executemany(
-                "INSERT OR IGNORE INTO sends (key, row, action, email, state, assistant_email, "
-                "send_date, schedule_id, schedule_name, updated_at) "
-                "VALUES (?,?,?,?,'pending',?,?,?,?,?)", pending)
+            self._db.executemany(_insert("snapshot", SNAPSHOT),
+                                 [_snap(i, r) for i, r in enumerate(rows)])
+            self._db.execute(_insert("meta", ("name", "value"), "INSERT OR REPLACE"),
+                             {"name": "headers", "value": json.dumps(list(headers))})
+            self._db.executemany(_insert("sends", UNANSWERED, "INSERT OR IGNORE"), pending)
 
     def result_rows(self) -> tuple[list[str], list[ResultRow]]:
         """The snapshot's rows with every outcome the journal knows: the results as of now."""
         found = self._db.execute("SELECT value FROM meta WHERE name='headers'").fetchone()
-        headers: list[str] = json.loads(found[0]) if found else []
+        headers: list[str] = json.loads(found["value"]) if found else []
         records = self.records()
         rows = []
-        for _, *snap in self._db.execute("SELECT * FROM snapshot ORDER BY seq"):
-            rows.append(merge(_unsnap(snap), records.get(snap[1]) if snap[1] else None))
+        for snap in self._db.execute("SELECT * FROM snapshot ORDER BY seq"):
+            rows.append(merge(_unsnap(snap), records.get(snap["key"]) if snap["key"] else None))
         return headers, rows
 
     def _stamp(self) -> str:
         return self._now().astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-class JournalWriter:
-    """Group commit for coroutines: calls submitted while a batch is being committed (in a
-    thread, so the event loop keeps serving answers) go together in the next batch. Each
-    call returns only once its batch is durable."""
-
-    def __init__(self, journal: Journal) -> None:
-        self.journal = journal
-        self._queue: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
-        self._drain: asyncio.Task[None] | None = None
-
-    async def submit(self, op: Callable[[], T]) -> T:
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append((op, future))
-        if self._drain is None or self._drain.done():
-            self._drain = asyncio.ensure_future(self._commit())
-        return await future
-
-    async def close(self) -> None:
-        """Wait for the batch in hand: the journal is then safe to use directly again."""
-        while self._drain is not None and not self._drain.done():
-            await asyncio.shield(self._drain)
-
-    async def _commit(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue, []
-            try:
-                results = await asyncio.to_thread(self.journal.batch, [op for op, _ in batch])
-            except Exception as exc:  # e.g. disk full: every caller of this batch hears it
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
 
 
 def merge(row: ResultRow, record: SendRecord | None) -> ResultRow:
@@ -386,27 +357,43 @@ def merge(row: ResultRow, record: SendRecord | None) -> ResultRow:
     return row
 
 
-def _snap(r: ResultRow) -> tuple[Any, ...]:
+def _unanswered(key: str, row: PlanRow, state: SendState, stamp: str) -> dict[str, Any]:
+    """The `UNANSWERED` columns of a send: the lead, and where the plan placed it."""
+    assert row.source.email is not None
+    return {"key": key, "row": row.row, "action": row.source.action,
+            "email": row.source.email, "state": state.value,
+            "assistant_email": row.assistant_email, "send_date": _iso(row.send_date),
+            "schedule_id": row.schedule_id, "schedule_name": row.schedule_name,
+            "updated_at": stamp}
+
+
+def _snap(seq: int, r: ResultRow) -> dict[str, Any]:
     p, o = r.plan, r.outcome
     lead = p.lead
-    return (p.row, row_key(p) if lead else None, p.status.value, p.error, p.assistant_email,
-            _iso(p.send_date), p.schedule_id, p.schedule_name,
-            lead.model_dump_json() if lead else None, json.dumps(p.source.values),
-            json.dumps(r.echo), json.dumps(o.__dict__, default=str))
+    return {"seq": seq, "row": p.row, "key": row_key(p) if lead else None,
+            "plan_status": p.status.value, "error": p.error,
+            "assistant_email": p.assistant_email, "send_date": _iso(p.send_date),
+            "schedule_id": p.schedule_id, "schedule_name": p.schedule_name,
+            "lead": lead.model_dump_json() if lead else None,
+            "cells": json.dumps(p.source.values), "echo": json.dumps(r.echo),
+            "outcome": json.dumps(o.__dict__, default=str)}
 
 
-def _unsnap(s: Sequence[Any]) -> ResultRow:
-    n, _, status, error, assistant, day, sid, sname, lead, cells, echo, outcome = s
-    src = SourceRow(n, json.loads(cells), Lead.model_validate_json(lead) if lead else None)
-    plan = PlanRow(src, RowStatus(status), assistant, iso_date(day), sid, sname, error)
-    data = json.loads(outcome)
+def _unsnap(s: sqlite3.Row) -> ResultRow:
+    lead = s["lead"]
+    src = SourceRow(s["row"], json.loads(s["cells"]),
+                    Lead.model_validate_json(lead) if lead else None)
+    plan = PlanRow(src, RowStatus(s["plan_status"]), s["assistant_email"],
+                   iso_date(s["send_date"]), s["schedule_id"], s["schedule_name"], s["error"])
+    data = json.loads(s["outcome"])
     data["status"] = RowStatus(data["status"])
-    return ResultRow(plan, Outcome(**data), json.loads(echo))
+    return ResultRow(plan, Outcome(**data), json.loads(s["echo"]))
 
 
-def _record(r: tuple[Any, ...]) -> SendRecord:
-    return SendRecord(r[0], r[1], r[2], r[3], SendState(r[4]), r[5], r[6], r[7], r[8], r[9],
-                      r[10], r[11], iso_date(r[12]), r[13], r[14])
+def _record(r: sqlite3.Row) -> SendRecord:
+    named = {f.name: r[f.name] for f in fields(SendRecord)}
+    return SendRecord(**{**named, "state": SendState(r["state"]),
+                         "send_date": iso_date(r["send_date"])})
 
 
 def _iso(d: dt.date | None) -> str | None:
