@@ -20,7 +20,14 @@ from ._version import __version__
 from .config import load_api_settings, load_plan_settings
 from .console import SendDisplay, print_plan
 from .errors import LeadbatchError, UsageError
-from .options import clock_of, plan_settings_from, planning_options, sending_options
+from .options import (
+    clock_of,
+    plan_settings_from,
+    planning_options,
+    read_settings_from,
+    reading_options,
+    sending_options,
+)
 
 EXIT_OK, EXIT_ROWS, EXIT_FATAL = 0, 1, 2
 
@@ -44,18 +51,31 @@ def cli() -> None:
 @cli.command()
 @click.argument("leads", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def validate(leads: Path, as_json: bool) -> int:
-    """Check a lead sheet row by row (no API call).
+@planning_options
+@reading_options
+@click.pass_context
+def validate(ctx: click.Context, /, leads: Path, as_json: bool, assistants_file: str | None,
+             config: Path | None, phone_region: str | None, date_order: str | None,
+             mapping: tuple[str, ...], **flags: Any) -> int:
+    """Check a lead sheet row by row (no API call), with the settings `plan` uses.
 
-    Prints one line per problem (FILE: row N, column C: what is wrong) and a summary.
+    Prints one line per problem (FILE: row N, column C: what is wrong), the warnings
+    (what is used with a caveat), and a summary. Pinned send days are checked against
+    the sending calendar; pinned assistants against --assistants FILE when given.
     Exit 0 if every row is valid, 1 if some rows are invalid or duplicate.
     """
     import json
 
-    from .read import read_leads
+    from .jobs import validate_job
+    from .read import load_assistants
 
-    sheet = read_leads(leads)
-    problems = sheet.problems()
+    settings = plan_settings_from(config=config, **flags)
+    read = read_settings_from(config=config, holidays=settings.holidays,
+                              phone_region=phone_region, date_order=date_order, mapping=mapping)
+    known = (lambda: load_assistants(assistants_file)) if assistants_file else None
+    sheet = validate_job(leads, read=read, settings=settings, assistants=known,
+                         clock=clock_of(ctx))
+    problems, warnings = sheet.problems(), sheet.warnings()
     counts = {
         "rows": len(sheet.rows),
         "valid": len(sheet.valid_rows),
@@ -70,17 +90,31 @@ def validate(leads: Path, as_json: bool) -> int:
             "problems": [
                 {"row": p.row, "column": p.column, "message": p.message} for p in problems
             ],
+            "column_problems": sheet.column_problems,
+            "warnings": [
+                {"row": w.row, "column": w.column, "message": w.message} for w in warnings
+            ],
+            "notes": sheet.notes,
         }
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
+        for note in sheet.notes:
+            click.echo(f"{leads}: note: {note}")
+        for problem in sheet.column_problems:
+            click.echo(f"{leads}: {problem}")
         for p in problems:
             click.echo(f"{leads}: {p}")
+        for w in warnings:
+            click.echo(f"{leads}: row {w.row}" + (f", column {w.column}" if w.column else "")
+                       + f": warning: {w.message}")
         mapped = ", ".join(f"{h} -> {f}" for h, f in sheet.fields.items() if f != "custom")
         custom = ", ".join(h for h, f in sheet.fields.items() if f == "custom")
         click.echo(f"{leads}: columns: {mapped}" + (f"; custom fields: {custom}" if custom else ""))
+        with_warnings = len({w.row for w in warnings})
         click.echo(
             f"{leads}: {counts['rows']} rows read: {counts['valid']} valid, "
             f"{counts['invalid']} invalid, {counts['duplicates']} duplicate"
+            + (f"; {with_warnings} with warnings" if with_warnings else "")
         )
     return EXIT_OK if counts["valid"] == counts["rows"] else EXIT_ROWS
 
@@ -181,6 +215,7 @@ def sandbox(port: int, assistants_file: str | None, config: Path | None, latency
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The plan workbook to write (.xlsx).")
 @planning_options
+@reading_options
 @click.pass_context
 def plan(
     ctx: click.Context,
@@ -189,6 +224,9 @@ def plan(
     output: Path,
     assistants_file: str | None,
     config: Path | None,
+    phone_region: str | None,
+    date_order: str | None,
+    mapping: tuple[str, ...],
     **flags: Any,
 ) -> int:
     """Dry run: plan a send day, assistant and sequence for every lead; sends nothing.
@@ -199,7 +237,9 @@ def plan(
     from .jobs import find_assistants, plan_job
 
     settings = plan_settings_from(config=config, **flags)
-    result = plan_job(leads, output, settings=settings,
+    read = read_settings_from(config=config, holidays=settings.holidays,
+                              phone_region=phone_region, date_order=date_order, mapping=mapping)
+    result = plan_job(leads, output, settings=settings, read=read,
                       assistants=lambda: find_assistants(assistants_file), clock=clock_of(ctx))
     print_plan(result.plan, leads, result.workbook)
     return result.exit_code
@@ -210,10 +250,12 @@ def plan(
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The results workbook to write (.xlsx); its journal sits beside it.")
 @planning_options
+@reading_options
 @sending_options
 @click.pass_context
 def run(ctx: click.Context, /, source: Path, output: Path, assistants_file: str | None,
         config: Path | None, through: dt.date | None, concurrency: int, rate: float | None,
+        phone_region: str | None, date_order: str | None, mapping: tuple[str, ...],
         **flags: Any) -> int:
     """Send the leads that are due; later ones are recorded as pending.
 
@@ -228,6 +270,8 @@ def run(ctx: click.Context, /, source: Path, output: Path, assistants_file: str 
 
     api = load_api_settings()
     settings = plan_settings_from(config=config, **flags)
+    read = read_settings_from(config=config, holidays=settings.holidays,
+                              phone_region=phone_region, date_order=date_order, mapping=mapping)
     given = [k for k, v in flags.items() if v is not None] + (["assistants"] if assistants_file
                                                              else [])
     if given and workbook_kind(source) is not None:
@@ -235,7 +279,7 @@ def run(ctx: click.Context, /, source: Path, output: Path, assistants_file: str 
                    f"without --{', --'.join(o.replace('_', '-') for o in sorted(given))}",
                    err=True)
     with SendDisplay() as display:
-        result = run_job(source, output, api=api, settings=settings,
+        result = run_job(source, output, api=api, settings=settings, read=read,
                          assistants=lambda: find_assistants(assistants_file),
                          sending=display.sending(through, concurrency, rate),
                          clock=clock_of(ctx))

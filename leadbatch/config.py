@@ -197,21 +197,88 @@ class PlanSettings(BaseModel):
         return self
 
 
+def _toml(config: Path | None) -> tuple[dict[str, Any], Path]:
+    """The TOML file's tables (if given, or `leadbatch.toml` in the working folder)."""
+    path = config if config is not None else Path("leadbatch.toml")
+    if config is None and not path.is_file():
+        return {}, path
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")), path
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: not a readable TOML file: {exc}") from None
+
+
+class ReadSettings(BaseModel):
+    """How to read a lead sheet where its cells do not say: the country of phones written
+    without one, the day/month order of dates no cell of their column decides, and which
+    column is which (`columns`: [columns] in leadbatch.toml; `mapped`: --map, whose
+    headers must exist). Targets are checked by the reader, which knows the fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    phone_region: str | None = None  # ISO code or country name, e.g. "US", "IN", "UK"
+    date_order: Literal["dmy", "mdy", "ymd"] | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    mapped: dict[str, str] = Field(default_factory=dict)
+
+
+_ABOUT_KEYS = {"phone region": "phone_region", "date order": "date_order", "columns": "columns"}
+READ_ABOUT_KEYS = frozenset(_ABOUT_KEYS)
+
+
+def read_about(settings: ReadSettings) -> dict[str, str]:
+    """The read settings as a workbook's Summary lists them, so that reading the
+    workbook's input columns back reads them as they were read (`read_from_about`)."""
+    columns = {**settings.columns, **settings.mapped}
+    return {"phone region": settings.phone_region or "",
+            "date order": settings.date_order or "",
+            "columns": "; ".join(f"{h}={f}" for h, f in columns.items())}
+
+
+def read_from_about(about: Mapping[str, str]) -> ReadSettings:
+    """ReadSettings from a Summary block written by `read_about` (blank: the defaults)."""
+    data: dict[str, Any] = {}
+    for label, name in _ABOUT_KEYS.items():
+        value = about.get(label, "").strip()
+        if value and name == "columns":
+            data[name] = dict(p.rsplit("=", 1) for p in value.split("; ") if "=" in p)
+        elif value:
+            data[name] = value
+    try:
+        return ReadSettings.model_validate(data)
+    except ValidationError:
+        return ReadSettings()  # an edited Summary: read as a fresh sheet would be
+
+
+def load_read_settings(config: Path | None, *, holidays: str | None = None,
+                       **flags: Any) -> ReadSettings:
+    """[read] and [columns] of leadbatch.toml, then flags that are not None. The phone
+    region defaults to the country of `holidays` ("US-CA" -> "US")."""
+    raw, path = _toml(config)
+    data: dict[str, Any] = dict(raw.get("read", {}))
+    if "columns" in raw:
+        data["columns"] = raw["columns"]
+    data.update({k: v for k, v in flags.items() if v is not None})
+    if not data.get("phone_region") and holidays:
+        data["phone_region"] = holidays.split("-")[0].strip()
+    try:
+        return ReadSettings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = [str(p) for p in first["loc"]]
+        where = f"--{loc[0].replace('_', '-')}" if loc and flags.get(loc[0]) is not None else str(path)
+        raise UsageError(f"{where}: {'.'.join(loc)}: {first['msg']}") from None
+
+
 def load_plan_settings(config: Path | None, **flags: Any) -> PlanSettings:
     """Settings from a TOML file (if given, or `leadbatch.toml` in the working folder),
     then flags that are not None. Any problem is one UsageError line."""
-    data: dict[str, Any] = {}
-    path = config if config is not None else Path("leadbatch.toml")
-    if config is not None or path.is_file():
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UsageError(f"{path}: no such config file") from None
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise UsageError(f"{path}: not a readable TOML file: {exc}") from None
-        data.update(raw.get("plan", {}))
-        if "sequences" in raw:
-            data["sequences"] = raw["sequences"]
+    raw, path = _toml(config)
+    data: dict[str, Any] = dict(raw.get("plan", {}))
+    if "sequences" in raw:
+        data["sequences"] = raw["sequences"]
     data.update({k: v for k, v in flags.items() if v is not None})
     try:
         return PlanSettings.model_validate(data)

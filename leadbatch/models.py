@@ -162,13 +162,20 @@ class RowError:
         return f"{where}: {self.message}"
 
 
+@dataclass(frozen=True, slots=True)
+class ColumnRowError(RowError):
+    """A row's share of one problem of its whole column (its dates read either way):
+    shown on the row in workbooks, and said once for the column, not once a row."""
+
+
 class SourceRow:
     """One data row of the input sheet, as read.
 
     `values` maps each of the sheet's own headers to the cleaned cell text (blank cells
     as ""), so output workbooks can repeat the input's own columns. `lead` is None when
     the row is invalid; `errors` then says why. `duplicate_of` is the row number of the
-    earlier row with the same email.
+    earlier row with the same email. `warnings` are what was used with a caveat (a phone
+    sent as written, NUL bytes removed): they never cost the lead.
 
     The reader checks every field itself (`leadbatch.cells`) and hands over the parsed
     values as `fields` (Lead field names; custom fields come from the `custom` columns of
@@ -178,7 +185,8 @@ class SourceRow:
     (`email`, `action`, `send_date`...). A row may also be made from a `lead` directly.
     """
 
-    __slots__ = ("_custom", "_fields", "_lead", "duplicate_of", "errors", "row", "values")
+    __slots__ = ("_custom", "_fields", "_lead", "duplicate_of", "errors", "row", "values",
+                 "warnings")
 
     def __init__(
         self,
@@ -190,8 +198,10 @@ class SourceRow:
         *,
         fields: dict[str, Any] | None = None,
         custom: tuple[str, ...] = (),
+        warnings: list[RowError] | None = None,
     ) -> None:
         self.row = row
+        self.warnings: list[RowError] = [] if warnings is None else warnings
         self.values = values
         self.errors: list[RowError] = [] if errors is None else errors
         self.duplicate_of = duplicate_of
@@ -242,11 +252,28 @@ class SourceRow:
         return self._fields.get("schedule_name") if self._fields else None
 
     @property
+    def assistant_name(self) -> str | None:
+        """An Assistant cell that holds a name, not an email: the planner resolves it."""
+        return self._fields.get("assistant_name") if self._fields else None
+
+    def set_field(self, name: str, value: Any) -> None:
+        """Set a checked field the reader could only decide after the whole sheet was read
+        (a send date whose column decides its day/month order)."""
+        if self._fields is not None:
+            self._fields[name] = value
+            self._lead = None
+
+    def fail(self, error: RowError) -> None:
+        """Make the row invalid with `error` (a check that needed more than the row)."""
+        self.errors.append(error)
+        self._fields, self._lead = None, None
+
+    @property
     def has_lead(self) -> bool:
         return self._fields is not None
 
     def replace(self, **changes: Any) -> SourceRow:
-        """A copy with `changes` (row, values, errors, duplicate_of, action) applied."""
+        """A copy with `changes` (row, values, errors, warnings, duplicate_of, action) applied."""
         fields = self._fields
         if "action" in changes and fields is not None:
             fields = {**fields, "action": changes.pop("action")}
@@ -258,6 +285,7 @@ class SourceRow:
             changes.pop("duplicate_of", self.duplicate_of),
             fields=fields,
             custom=self._custom,
+            warnings=changes.pop("warnings", self.warnings),
         )
         if changes:
             raise TypeError(f"SourceRow.replace: unknown fields {sorted(changes)}")
@@ -285,6 +313,11 @@ class SourceRow:
         if self.duplicate_of is not None:
             return RowStatus.DUPLICATE
         return None
+
+    @property
+    def warning_text(self) -> str:
+        return "; ".join((f"{w.column}: {w.message}" if w.column else w.message)
+                         for w in self.warnings)
 
     @property
     def error_text(self) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from .config import PlanSettings, check_span, load_plan_settings
+from .config import PlanSettings, ReadSettings, check_span, load_plan_settings, load_read_settings
 from .errors import UsageError
 
 
@@ -114,3 +114,35 @@ def sending_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def reading_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """How to read the sheet where its cells do not say (validate, plan, run)."""
+    options = [
+        click.option("--phone-region", metavar="CC",
+                     help="Country of phone numbers written without one: US, IN, GB... "
+                     "(default: the --holidays country)."),
+        click.option("--date-order", type=click.Choice(["dmy", "mdy", "ymd"]),
+                     help="Day/month order of numeric dates that nothing in their column "
+                     "decides (03/04/2027)."),
+        click.option("--map", "mapping", multiple=True, metavar='"HEADER=field"',
+                     help='Which column is which, e.g. --map "Work e-mail=email" (repeatable; '
+                     "fields: email, name, lastName, fullName, phone, country, ..., custom, "
+                     "ignore)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def read_settings_from(*, config: Path | None, holidays: str | None, phone_region: str | None,
+                       date_order: str | None, mapping: tuple[str, ...]) -> ReadSettings:
+    """ReadSettings from leadbatch.toml ([read], [columns]) and the reading options."""
+    mapped: dict[str, str] = {}
+    for pair in mapping:
+        header, sep, target = pair.rpartition("=")
+        if not sep or not header.strip() or not target.strip():
+            raise UsageError(f'--map: {pair!r} is not "HEADER=field" (e.g. --map "Work e-mail=email")')
+        mapped[header.strip()] = target.strip()
+    return load_read_settings(config, holidays=holidays, phone_region=phone_region,
+                              date_order=date_order, mapped=mapped or None)

@@ -8,10 +8,9 @@ from leadbatch.read.cells import (
     clean_action,
     clean_email,
     clean_int,
-    field_for_header,
-    normalize_header,
 )
 from leadbatch.read.dates import clean_date
+from leadbatch.read.headers import field_for_header, normalize_header
 from leadbatch.read.phones import PhoneCountryError, clean_phone
 from leadbatch.text import clean_text
 

@@ -70,6 +70,9 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         "duplicates": 1,
         "columns": {"Name": "name", "Email": "email", "Notes": "custom"},
         "problems": [{"row": 3, "column": "Email", "message": "duplicate of row 2 (same email)"}],
+        "column_problems": [],
+        "warnings": [],
+        "notes": [],
     }
 
 
@@ -96,11 +99,14 @@ def _zip(p: Path) -> Path:
         ("empty.csv", lambda p: p.write_bytes(b"") and p, "the file is empty"),
         ("header.csv", lambda p: write_csv(p, [["Name", "Email"]]), "no data rows"),
         ("noemail.csv", lambda p: write_csv(p, [["Name"], ["Ann"]]),
-         'no email column (call it "Email" or "Email_ID"; the header row has: Name)'),
+         'no email column (call it "Email" or "Email_ID", or map one with --map '
+         '"HEADER=email"; the header row has: Name)'),
         ("noname.xlsx", lambda p: write_openpyxl(p, [["Email"], ["a@x.io"]]),
-         'no name column (call it "Name" or "First_Name"; the header row has: Email)'),
-        ("twice.csv", lambda p: write_csv(p, [["Name", "E-mail", "Email Address"], ["a", "b", "c"]]),
-         'columns "E-mail" and "Email Address" both mean email: delete or rename one'),
+         'no name column (call it "Name" or "First_Name", or map one with --map '
+         '"HEADER=name"; the header row has: Email)'),
+        ("twice.csv", lambda p: write_csv(p, [["Name", "Sequence", "Schedule"], ["a", "b", "c"]]),
+         'columns "Sequence" and "Schedule" both mean scheduleName: delete or rename one, or '
+         'map one with --map "Schedule=custom"'),
         ("text.xlsx", _text_as_xlsx, "not an Excel file (it looks like text/CSV)"),
         ("corrupt.xlsx", _corrupt,
          "cannot be read as an Excel file: the file is damaged or incomplete "
@@ -131,8 +137,8 @@ def test_validate_as_a_separate_process(tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 2
     assert res.stderr == (
-        f'leadbatch: error: {path}: no email column (call it "Email" or "Email_ID"; '
-        "the header row has: Name)\n"
+        f'leadbatch: error: {path}: no email column (call it "Email" or "Email_ID", or map '
+        'one with --map "HEADER=email"; the header row has: Name)\n'
     )
 
 

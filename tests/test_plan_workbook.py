@@ -53,14 +53,17 @@ def test_plan_sheet_rows_in_input_order(tmp_path: Path, sheet: LeadSheet) -> Non
     fixed = [r[: len(PLAN_COLUMNS)] for r in grid[1:]]
     assert fixed == [
         # b has the most room on Monday; Bob (pinned, placed first) already took "A" on b.
-        [2, "planned", None, "2026-03-02", "b@s.com", None, "B", "create", "ann@example.com", "Ann"],
-        [3, "planned", None, "2026-03-03", "b@s.com", None, "A", "create", "bob@example.com", "Bob"],
-        [4, "duplicate", "duplicate of row 2 (same email)", None, None, None, None, "create",
-         "ann@example.com", "Cy"],
-        [5, "invalid", grid[4][2], None, None, None, None, None, "not-an-email", None],
+        [2, "planned", None, None, "2026-03-02", "b@s.com", None, "B", "create",
+         "ann@example.com", "Ann"],
+        [3, "planned", None, None, "2026-03-03", "b@s.com", None, "A", "create",
+         "bob@example.com", "Bob"],
+        [4, "duplicate", "duplicate of row 2 (same email)", None, None, None, None, None,
+         "create", "ann@example.com", "Cy"],
+        [5, "invalid", grid[4][2], None, None, None, None, None, None, "not-an-email", None],
         [6, "unplaceable", "2026-03-07 is a Saturday, not a sending day (mon,tue,wed,thu,fri)",
-         "2026-03-07", None, None, None, "create", "ed@example.com", "Ed"],
-        [7, "planned", None, "2026-03-02", "a@s.com", None, "A", "create", "flo@example.com", "Flo"],
+         None, "2026-03-07", None, None, None, "create", "ed@example.com", "Ed"],
+        [7, "planned", None, None, "2026-03-02", "a@s.com", None, "A", "create",
+         "flo@example.com", "Flo"],
     ]
     assert "not-an-email" in grid[4][2]
     # The input's own columns, as read: text that looks like a formula stays text.
@@ -75,7 +78,7 @@ def test_plan_sheet_is_readable(tmp_path: Path, sheet: LeadSheet) -> None:
     out = write_plan_workbook(tmp_path / "plan.xlsx", make_plan(sheet), sheet)
     ws = openpyxl.load_workbook(out)["Plan"]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:P7"
+    assert ws.auto_filter.ref == "A1:Q7"  # the fixed columns, warning included, and the input's
     widths = {ws.cell(1, c).value: ws.column_dimensions[ws.cell(1, c).column_letter].width
               for c in range(1, ws.max_column + 1)}
     assert widths["error"] > 40  # fits the longest reason

@@ -92,7 +92,7 @@ def write_results_by_hand(path: Path, rows: list[list[Any]], headers: list[str] 
 
 def fixed(n: int, status: str, email: str, *, lead_id: Any = None, error: str = "",
           send_date: Any = "2026-03-02", assistant: str = "bot@7targets.io") -> list[Any]:
-    return [n, status, error, send_date, assistant, None, None, "create", email, f"N{n}",
+    return [n, status, error, "", send_date, assistant, None, None, "create", email, f"N{n}",
             lead_id, None, None, None, None]
 
 
@@ -132,9 +132,9 @@ def test_read_back_of_a_plan_workbook_keeps_the_planner_verdicts(tmp_path: Path)
     assert ws is not None
     ws.title = "Plan"
     ws.append([*PLAN_COLUMNS, *HEADERS])
-    ws.append([2, "planned", "", "2026-03-02", "bot@7targets.io", None, "Seq B", "create",
+    ws.append([2, "planned", "", "", "2026-03-02", "bot@7targets.io", None, "Seq B", "create",
                "a@x.io", "Ann", "Ann", "a@x.io", "+44 20 7946 0958"])
-    ws.append([3, "unplaceable", "no room", "2026-03-02", "bot@7targets.io", None, None,
+    ws.append([3, "unplaceable", "no room", "", "2026-03-02", "bot@7targets.io", None, None,
                "create", "b@x.io", "Bob", "Bob", "b@x.io", ""])
     book.save(tmp_path / "plan.xlsx")
     back = read_back(tmp_path / "plan.xlsx")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from leadbatch.models import RowStatus
 from leadbatch.read import read_leads
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,14 +59,20 @@ def test_messy_sample_shows_what_validate_reports() -> None:
         "dot (like example.com)",
         "row 4, column First_Name: name is missing",
         "row 5, column Email_ID: duplicate of row 2 (same email)",
-        'row 8, column Start Email Sending Date: ambiguous date "03/04/2027": 3 April 2027 or '
-        "4 March 2027? write it as YYYY-MM-DD",
         "row 9, column Start Email Sending Date: send date 2024-11-20 is in the past",
         'row 13, column action: unknown action "delete" (use create, update or stop)',
         'row 14, column Email_ID: invalid email "Hannah Schmidt <hannah@ironleaf.example>": '
         "write only the address, without a name or < >",
-        'row 15, column Phone_Number: invalid phone number "98765": too short for +91',
     ]
+    # Row 8's 03/04/2027 is the column's only numeric date: nothing decides its order.
+    assert sheet.column_problems == [
+        'column "Start Email Sending Date" has dates like "03/04/2027" that read either way: '
+        'set date_order = "dmy" or "mdy" in leadbatch.toml [read], or pass --date-order dmy|mdy']
+    assert [r.status for r in sheet.rows if r.row == 8] == [RowStatus.INVALID]
+    # A phone that cannot be used costs the phone, not the lead.
+    assert [str(w) for w in sheet.warnings()] == [
+        'row 15, column Phone_Number: invalid phone number "98765": too short for +91: sent '
+        "as written"]
     leads = {r.row: r.lead for r in sheet.rows if r.lead}
     assert leads[2] is not None and leads[2].email == "priya.sharma@acme-analytics.example"
     assert leads[2].phone == "+919812345678"

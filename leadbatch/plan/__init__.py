@@ -30,15 +30,18 @@ Rules (DESIGN.md "Planner rules"), and how they are applied here:
 from __future__ import annotations
 
 from .calendar import Clock, SendingCalendar, today_in, utc_now
+from .pins import AssistantNames, pin_problems
 from .planner import HORIZON_DAYS, plan_leads
 from .result import Plan, effective_limit
 
 __all__ = [
     "HORIZON_DAYS",
+    "AssistantNames",
     "Clock",
     "Plan",
     "SendingCalendar",
     "effective_limit",
+    "pin_problems",
     "plan_leads",
     "today_in",
     "utc_now",

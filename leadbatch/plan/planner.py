@@ -18,6 +18,7 @@ from ..errors import UsageError
 from ..models import Assistant, PlanRow, RowStatus, SourceRow
 from .calendar import SendingCalendar
 from .days import DayBook
+from .pins import AssistantNames
 from .reasons import assistant_full, days_text, label, no_room_left
 from .result import Plan, effective_limit
 
@@ -79,6 +80,7 @@ class _Planner:
         self.assistants = list(unique.values())
         self.emails = sorted(unique)
         self.index = {email: rank for rank, email in enumerate(self.emails)}
+        self.names = AssistantNames(self.assistants)
         self.book = DayBook(self.calendar, start,
                             [effective_limit(unique[e], settings) for e in self.emails])
         self.by_id = {s.id: s for s in settings.sequences if s.id is not None}
@@ -186,7 +188,7 @@ class _Planner:
             elif src.action != "create":
                 others.append(row)
             elif src.send_date is not None or (self.sequence_mode and self._own(row)[0] is not None):
-                fixed.append((0 if src.assistant_email else 1, row))
+                fixed.append((0 if src.assistant_email or src.assistant_name else 1, row))
             else:
                 flexible.append(row)
         if not self.emails:
@@ -232,13 +234,9 @@ class _Planner:
         return day, own, ""
 
     def _assistant(self, row: int) -> tuple[int | None, str]:
-        lead = self.rows[row]
-        if not lead.assistant_email:
-            return None, ""
-        assistant = self.index.get(lead.assistant_email)
-        if assistant is None:
-            return None, f"assistant {lead.assistant_email} is not one of the assistants"
-        return assistant, ""
+        """The row's own assistant (by email, or by name), or why it names none we have."""
+        email, why = self.names.resolve(self.rows[row])
+        return (None, why) if email is None else (self.index[email], "")
 
     def _place_fixed(self, row: int) -> None:
         day, own, why = self._day_of(row)

@@ -22,59 +22,6 @@ class CellError(ValueError):
     """A cell that cannot be used; `str()` is the message shown for the row."""
 
 
-# --- headers -------------------------------------------------------------------------------
-
-_NOT_ALNUM = re.compile(r"[\W_]+")
-
-# normalised header -> Lead field (python name), or the reader-only "country_code".
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "name": ("name", "firstname", "first", "fname", "givenname", "forename", "fullname",
-             "contactname"),
-    "last_name": ("lastname", "surname", "last", "lname", "familyname"),
-    "email": ("email", "emailaddress", "emailid", "mail", "mailid", "workemail"),
-    "phone": ("phone", "phonenumber", "phoneno", "mobile", "mobilenumber", "mobilephone",
-              "mobilephonenumber", "mobileno", "telephone", "tel", "cellphone",
-              "contactnumber"),
-    "country_code": ("countrycode", "phonecountrycode", "dialcode", "isdcode"),
-    "assistant_email": ("assistant", "assistantemail", "assistantemailid", "assistantemailaddress"),
-    "schedule_id": ("scheduleid", "sequenceid"),
-    "schedule_name": ("schedulename", "schedule", "sequence", "sequencename"),
-    "send_date": ("senddate", "sendingdate", "sendon", "startemailsendingdate",
-                  "emailsendingdate"),
-    "action": ("action",),
-    "id": ("id", "leadid"),
-    "source": ("source", "leadsource"),
-    "context": ("context",),
-    "additional_information_line": ("additionalinformationline", "additionalinformation",
-                                    "additionalinfo"),
-}
-HEADER_FIELDS: Final[dict[str, str]] = {
-    alias: fieldname for fieldname, aliases in _ALIASES.items() for alias in aliases
-}
-
-# Fields where two columns would make the row ambiguous (which email? which date?): fatal.
-# For the rest (a CRM export's "Phone" and "Mobile"), the first column wins and later ones
-# are kept as custom fields.
-SINGLE_COLUMN_FIELDS: Final = frozenset(
-    {"name", "email", "assistant_email", "schedule_id", "schedule_name", "send_date",
-     "action", "id", "country_code"}
-)
-
-
-def normalize_header(header: str) -> str:
-    """Header text compared ignoring case, spaces, underscores, hyphens and punctuation."""
-    return _NOT_ALNUM.sub("", header.casefold())
-
-
-def field_for_header(header: str) -> str:
-    """The Lead field a header means, "country_code", or "custom"."""
-    return HEADER_FIELDS.get(normalize_header(header), "custom")
-
-
-# --- text ----------------------------------------------------------------------------------
-
-
-
 MAX_SHOWN: Final = 300  # characters of a cell quoted in a message (the sheet has the rest)
 _ESCAPES: Final = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 

@@ -1,5 +1,11 @@
 """Phone numbers: a cell and the row's country into an international number (E.164).
 
+The phone is optional for the API, the lead is not: `read_phone` never costs a lead. It
+resolves a number by its own `+`/`00` prefix, else the row's Country_Code, else the
+row's country column, else the `phone_region` setting, else digits that form a valid
+international number with `+` in front; what none of these resolves is sent as written,
+with a warning saying what to set. `clean_phone` is the strict step underneath.
+
 Runs once per row of 100,000-row sheets: the common national and international shapes
 are built from cached number lengths without phonenumbers' string parser (~40 µs a call).
 """
@@ -12,9 +18,72 @@ import re
 import phonenumbers
 
 from .cells import CellError, shown
+from .countries import country_region
 
 _PHONE_JUNK = re.compile(r"[\s().\-/]+")
 _DIGITS = re.compile(r"[0-9]+")
+# "+1 650-253-0000 ext. 204", "x204", "#204", "Durchwahl 12": kept, after the number.
+_EXTENSION = re.compile(
+    r"[\s,;]*(?:ext\.?|extn\.?|extension|x|#|durchwahl|poste|int\.?)\s*:?\s*(\d{1,7})\s*$",
+    re.IGNORECASE,
+)
+_NOT_A_NUMBER = re.compile(r"[^\d\s().\-/+]")
+
+
+def read_phone(text: str, *, country_code: str = "", country: str = "", region: str = "",
+               country_column: str = "country") -> tuple[str | None, str]:
+    """(the phone to send, or None; a warning, or "") for a phone cell and what the row and
+    the settings say of its country. Never raises: a phone that cannot be used is a warning.
+    """
+    written = text.strip().removeprefix("'").strip()  # Excel's apostrophe marks text
+    number, extension = written, ""
+    if _NOT_A_NUMBER.search(written):
+        match = _EXTENSION.search(written)
+        if match:
+            number, extension = written[:match.start()], f" ext. {match[1]}"
+        if _NOT_A_NUMBER.search(number) or not any(c.isdigit() for c in number):
+            return None, f"phone {shown(text)} is not a phone number: not sent"
+    compact = _PHONE_JUNK.sub("", number)
+    if compact.startswith(("+", "00")):
+        try:
+            return _clean(compact, text, "") + extension, ""
+        except CellError as exc:
+            return written, f"{exc}: sent as written"
+    notes: list[str] = []
+    wrong: CellError | None = None
+    for label, value in (("Country_Code", country_code), (country_column, country),
+                         ("phone_region", region)):
+        if not value:
+            continue
+        try:
+            return _clean(compact, text, value) + extension, "; ".join(notes)
+        except PhoneCountryError:
+            notes.append(f"{label} {shown(value)} is not a country leadbatch knows")
+        except CellError as exc:
+            wrong = exc  # the row's country is known: the number is what is wrong
+            break
+    international = _as_international(compact)
+    if international is not None:
+        return international + extension, "; ".join(notes)
+    if wrong is not None:
+        notes.append(f"{wrong}: sent as written")
+    else:
+        notes.append(f"phone {shown(text)} has no country: sent as written; fill Country_Code "
+                     "or a country column, or set phone_region (--phone-region CC)")
+    return written, "; ".join(notes)
+
+
+def _as_international(compact: str) -> str | None:
+    """Digits that are a valid number with `+` in front (Excel drops a typed number's +)."""
+    if len(compact) < 11 or compact.startswith("0") or not compact.isdecimal():
+        return None
+    try:
+        number = phonenumbers.parse("+" + compact, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_valid_number(number):
+        return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return None
 
 
 class PhoneCountryError(CellError):
@@ -22,14 +91,17 @@ class PhoneCountryError(CellError):
 
 
 def clean_phone(text: str, country_code: str = "") -> str:
-    """An international number like "+919123456789".
+    """An international number like "+919123456789", or CellError: the strict step.
 
-    A number starting with + stands on its own; otherwise Country_Code ("91", "+91",
-    "IN") says where it is from. A bare number with no country code is read as
-    international only when it is long enough to carry one and valid that way (Excel
-    drops the + of a phone typed as a number); anything else is an error, not a guess.
+    A number starting with + stands on its own; otherwise `country_code` ("91", "+91",
+    "IN", "UK", "India", "Deutschland") says where it is from. A bare number with no
+    country code is read as international only when it is long enough to carry one and
+    valid that way (Excel drops the + of a phone typed as a number).
     """
-    compact = _PHONE_JUNK.sub("", text)
+    return _clean(_PHONE_JUNK.sub("", text), text, country_code)
+
+
+def _clean(compact: str, text: str, country_code: str) -> str:
     if compact.startswith("00") and compact[2:].isdecimal():
         compact = "+" + compact[2:]  # 0044... is how Europe dials +44...
     if compact.startswith("+"):
@@ -50,13 +122,9 @@ def clean_phone(text: str, country_code: str = "") -> str:
             return _parsed(phonenumbers.parse(compact, region), text)
         except phonenumbers.NumberParseException:
             raise CellError(f'invalid phone number {shown(text)}') from None
-    if len(compact) >= 11 and not compact.startswith("0"):
-        try:
-            number = phonenumbers.parse("+" + compact, None)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is not None and phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    international = _as_international(compact)
+    if international is not None:
+        return international
     raise CellError(
         f'phone number {shown(text)} has no country code: start it with + or fill Country_Code'
     )
@@ -114,13 +182,14 @@ def _possible_lengths(code: int) -> tuple[int, ...]:
 
 @functools.lru_cache(maxsize=256)
 def _country(country_code: str) -> tuple[int, str, re.Pattern[str] | None]:
-    """(calling code, region, trunk-prefix pattern) for a Country_Code cell."""
+    """(calling code, region, trunk-prefix pattern) for a Country_Code cell: a calling
+    code ("91", "+91", "0091"), an ISO code ("IN", "UK") or a country's name."""
     code = country_code.strip().lstrip("+").strip()
     if code.isdecimal():
-        region = str(phonenumbers.region_code_for_country_code(int(code)))
-        number = int(code)
+        region = str(phonenumbers.region_code_for_country_code(int(code.removeprefix("00"))))
+        number = int(code.removeprefix("00"))
     else:
-        region = code.upper()
+        region = country_region(code) or "ZZ"
         number = phonenumbers.country_code_for_region(region)
     if region == "ZZ" or not number:
         raise PhoneCountryError(

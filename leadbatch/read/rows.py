@@ -11,51 +11,41 @@ Fatal problems (no email column, no data rows...) raise `InputFileError`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from pydantic.alias_generators import to_camel
-
-from ..errors import InputFileError
-from ..models import TEMPLATE_EXAMPLE_EMAIL, RowError, RowStatus, SourceRow
-from ..text import STRIP, clean_text
-from .cells import (
-    SINGLE_COLUMN_FIELDS,
-    CellError,
-    clean_action,
-    clean_email,
-    clean_int,
-    field_for_header,
-)
-from .dates import clean_date
+from ..config import ReadSettings
+from ..errors import InputFileError, UsageError
+from ..models import ColumnRowError, RowError, RowStatus, SourceRow
+from ..text import clean_text
 from .files import read_cells
-from .phones import PhoneCountryError, clean_phone
+from .headers import ColumnError, Columns, map_columns, normalize_header, parse_mapping
+from .row_parser import MAX_CELL_LENGTH, RowParser
 
-__all__ = ["LeadSheet", "parse_rows", "read_leads"]
+__all__ = ["MAX_CELL_LENGTH", "LeadSheet", "parse_rows", "read_leads"]
 
-# Excel's limit for one cell: a longer value cannot be written back to a plan or results
-# workbook intact, so it could not be shown, checked or sent as the sheet has it.
-MAX_CELL_LENGTH = 32_767
-
-# Lead fields whose cell is copied as plain text.
-_TEXT_FIELDS = ("last_name", "source", "context", "additional_information_line", "schedule_name")
+_TITLE_ROWS = 20  # how far below a report's title lines the header may be
 
 
 @dataclass
 class LeadSheet:
     """A lead sheet as read: its own headers, how they map to lead fields, every row.
 
-    `fields` maps each header to a Lead field name, "country_code" (joined into `phone`)
-    or "custom". Columns without a header are named "column N" and kept in `values`,
-    but not sent as custom fields.
+    `fields` maps each header to a Lead field name, "country_code" and "country" (which
+    resolve phones), "full_name" (split into name and lastName), "custom" or "ignore".
+    Columns without a header are named "column N" and kept in `values`, but not sent as
+    custom fields; neither are "ignore" columns.
     """
 
     path: Path
     headers: list[str]
     fields: dict[str, str]
     rows: list[SourceRow] = field(default_factory=list)
+    settings: ReadSettings = field(default_factory=ReadSettings)  # what it was read with
+    notes: list[str] = field(default_factory=list)  # what was decided for the whole file
+    column_problems: list[str] = field(default_factory=list)  # said once, not once a row
 
     @property
     def valid_rows(self) -> list[SourceRow]:
@@ -73,11 +63,15 @@ class LeadSheet:
     def email_column(self) -> str:
         return next(h for h, f in self.fields.items() if f == "email")
 
+    def warnings(self) -> list[RowError]:
+        """Every row's warnings (what was used with a caveat), in sheet order."""
+        return [w for row in self.rows for w in row.warnings]
+
     def problems(self) -> list[RowError]:
         """Every row error and duplicate, in sheet order."""
         found: list[RowError] = []
         for row in self.rows:
-            found.extend(row.errors)
+            found.extend(e for e in row.errors if not isinstance(e, ColumnRowError))
             if row.duplicate_of is not None:
                 found.append(
                     RowError(
@@ -89,12 +83,13 @@ class LeadSheet:
         return found
 
 
-def read_leads(path: str | Path, *, today: dt.date | None = None) -> LeadSheet:
+def read_leads(path: str | Path, *, today: dt.date | None = None,
+               settings: ReadSettings | None = None) -> LeadSheet:
     """Read the first sheet of `path`; InputFileError for anything that stops the whole file."""
     cells = read_cells(path)
-    return _parse(
-        cells.header, cells.rows, source=str(path), today=today, first_column=cells.first_column
-    )
+    return _parse(cells.header, cells.rows, source=str(path), today=today,
+                  first_column=cells.first_column, settings=settings, header_row=cells.header_row,
+                  nul=cells.nul)
 
 
 def parse_rows(
@@ -103,12 +98,14 @@ def parse_rows(
     *,
     source: str = "",
     today: dt.date | None = None,
+    settings: ReadSettings | None = None,
 ) -> LeadSheet:
     """Parse cells already read elsewhere exactly as `read_leads` parses a file's cells.
 
     `rows` are (spreadsheet row number, cell values) pairs.
     """
-    return _parse(list(headers), iter(rows), source=source, today=today, first_column=1)
+    return _parse(list(headers), iter(rows), source=source, today=today, first_column=1,
+                  settings=settings, titles=False)
 
 
 def _parse(
@@ -118,31 +115,118 @@ def _parse(
     source: str,
     today: dt.date | None,
     first_column: int,
+    settings: ReadSettings | None,
+    header_row: int = 1,
+    nul: bool = False,
+    titles: bool = True,
 ) -> LeadSheet:
-    names, bases, unnamed = _header_names(header, first_column)
-    fields = _map_fields(names, bases, unnamed, source)
-    parser = _RowParser(names, fields, unnamed, today or dt.date.today())
-    sheet = LeadSheet(Path(source), names, fields)
+    settings = settings or ReadSettings()
+    explicit = _explicit(settings)
+    names, unnamed, columns, rows, notes = _find_header(
+        header, rows, first_column, explicit, source, header_row if titles else None)
+    _check_mapped(settings, names, source)
+    parser = RowParser(names, columns, unnamed, today or dt.date.today(), settings, nul=nul)
+    sheet = LeadSheet(Path(source), names, columns.fields, settings=settings,
+                      notes=notes + columns.notes)
     _parse_into(sheet, parser, rows)
     if not sheet.rows:
         raise InputFileError(source, "no data rows")
+    undecided = parser.settle_dates()
+    if undecided is not None:
+        sheet.column_problems.append(undecided)
     return sheet
 
 
-def _parse_into(
-    sheet: LeadSheet, parser: _RowParser, rows: Iterator[tuple[int, Sequence[object]]]
-) -> None:
+def _explicit(settings: ReadSettings) -> dict[str, str]:
+    try:
+        return {**parse_mapping(settings.columns, "[columns]"),
+                **parse_mapping(settings.mapped, "--map")}
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check_mapped(settings: ReadSettings, names: Sequence[str], source: str) -> None:
+    # A --map naming no column is a typo: say so rather than read the file without it.
+    # [columns] serves many files, so a header it names may be absent from this one.
+    have = {normalize_header(n) for n in names}
+    missing = [h for h in settings.mapped if normalize_header(h) not in have]
+    if missing:
+        raise UsageError(f'--map "{missing[0]}=...": {source} has no column "{missing[0]}" '
+                         f"(its columns: {', '.join(names)})")
+
+
+def _find_header(
+    header: Sequence[object], rows: Iterator[tuple[int, Sequence[object]]], first_column: int,
+    explicit: dict[str, str], source: str, header_row: int | None,
+) -> tuple[list[str], set[str], Columns, Iterator[tuple[int, Sequence[object]]], list[str]]:
+    """The header row and its columns. A report may open with title lines ("Leads report",
+    "Filtered by ..."): the first of the next rows whose columns name an email and a name
+    is then the header, and the lines above it are skipped with a note."""
+    names, bases, unnamed = _header_names(header, first_column)
+    try:
+        return names, unnamed, map_columns(names, bases, unnamed, explicit), rows, []
+    except ColumnError as exc:
+        first_error = exc
+    if header_row is not None:
+        looked: list[tuple[int, Sequence[object]]] = []
+        for number, cells in itertools.islice(rows, _TITLE_ROWS):
+            looked.append((number, cells))
+            if not any(map(clean_text, cells)):
+                continue
+            names, bases, unnamed = _header_names(cells, first_column)
+            try:
+                columns = map_columns(names, bases, unnamed, explicit)
+            except ColumnError:
+                continue
+            note = (f"row {header_row} above the header (row {number}) is skipped: a title line"
+                    if number == header_row + 1 else
+                    f"rows {header_row}-{number - 1} above the header (row {number}) are "
+                    "skipped: a report's title lines")
+            return names, unnamed, columns, rows, [note]
+    raise InputFileError(source, str(first_error)) from None
+
+
+def _parse_into(sheet: LeadSheet, parser: RowParser,
+                rows: Iterator[tuple[int, Sequence[object]]]) -> None:
     first_seen: dict[str, int] = {}
+    after_blank = False
+    held: list[tuple[int, Sequence[object]]] = []  # footer-like lines after a blank row
     for number, cells in rows:
-        parsed = parser.parse(number, cells)
-        if parsed is None:
+        if after_blank and _footer_like(cells):
+            held.append((number, cells))
             continue
-        row, key = parsed
-        if key is not None:
-            earlier = first_seen.setdefault(key, number)
-            if earlier != number:
-                row.duplicate_of = earlier
-        sheet.rows.append(row)
+        for held_number, held_cells in held:  # not a footer after all: rows like any other
+            _add(sheet, parser, first_seen, held_number, held_cells)
+        held.clear()
+        after_blank = not _add(sheet, parser, first_seen, number, cells)
+    if held:
+        first, last = held[0][0], held[-1][0]
+        what = f"row {first}" if first == last else f"rows {first}-{last}"
+        sheet.notes.append(f"{what} below the data are skipped: a report's footer "
+                           f"({clean_text(next(v for v in held[0][1] if clean_text(v)))[:60]!r})")
+
+
+def _add(sheet: LeadSheet, parser: RowParser, first_seen: dict[str, int], number: int,
+         cells: Sequence[object]) -> bool:
+    """Parse and keep one row; False for a blank one."""
+    parsed = parser.parse(number, cells)
+    if parsed is None:
+        return False
+    row, key = parsed
+    if key is not None:
+        earlier = first_seen.setdefault(key, number)
+        if earlier != number:
+            row.duplicate_of = earlier
+    sheet.rows.append(row)
+    return True
+
+
+def _footer_like(cells: Sequence[object]) -> bool:
+    """A line of a report's footer ("Copyright (c) 2000-2026 salesforce.com, inc.",
+    "Generated By: ...", the company's name): one filled cell, no address in it. Such
+    lines after a blank row are held, and skipped only if nothing but such lines follows."""
+    filled = [t for v in cells if (t := clean_text(v))]
+    return len(filled) == 1 and "@" not in filled[0]
 
 
 def _header_names(
@@ -165,174 +249,3 @@ def _header_names(
         names.append(name)
         bases.append(text)
     return names, bases, unnamed
-
-
-def _map_fields(
-    names: list[str], bases: list[str], unnamed: set[str], source: str
-) -> dict[str, str]:
-    # A repeated header means what its text means: two "Email" columns are as ambiguous
-    # as "Email" and "E-mail", while a repeated "Notes" is simply another custom field.
-    fields: dict[str, str] = {}
-    first_column_of: dict[str, str] = {}
-    for name, base in zip(names, bases, strict=True):
-        target = "custom" if name in unnamed else field_for_header(base)
-        if target != "custom" and target in first_column_of:
-            if target in SINGLE_COLUMN_FIELDS:
-                raise InputFileError(
-                    source,
-                    f'columns "{first_column_of[target]}" and "{name}" both mean '
-                    f"{_label(target)}: delete or rename one",
-                )
-            target = "custom"  # a second phone column ("Mobile" after "Phone") is kept as is
-        first_column_of.setdefault(target, name)
-        fields[name] = target
-    missing = [f for f in ("email", "name") if f not in first_column_of]
-    if missing:
-        found = ", ".join(n for n in names if n not in unnamed) or "nothing"
-        hints = {"email": '"Email" or "Email_ID"', "name": '"Name" or "First_Name"'}
-        raise InputFileError(
-            source,
-            f"no {' or '.join(missing)} column (call it "
-            f"{' and '.join(hints[m] for m in missing)}; the header row has: {found})",
-        )
-    return fields
-
-
-def _label(fieldname: str) -> str:
-    return "the country code" if fieldname == "country_code" else to_camel(fieldname)
-
-
-class _RowParser:
-    """Turns one row of cells into a SourceRow; column lookups are worked out once."""
-
-    def __init__(
-        self, names: list[str], fields: dict[str, str], unnamed: set[str], today: dt.date
-    ) -> None:
-        self.names = names
-        self.width = len(names)
-        self.today = today
-        self.index = {fields[n]: i for i, n in enumerate(names) if fields[n] != "custom"}
-        self.column = {f: names[i] for f, i in self.index.items()}
-        self.text_fields = [(f, self.index[f]) for f in _TEXT_FIELDS if f in self.index]
-        # Custom fields are the named columns no lead field claims; SourceRow.lead builds
-        # them from `values` when the lead is needed, so nothing is made per row here.
-        self.custom = tuple(n for n in names if fields[n] == "custom" and n not in unnamed)
-
-    def parse(
-        self, number: int, cells: Sequence[object]
-    ) -> tuple[SourceRow, str | None] | None:
-        """(row, email key for duplicates) or None for a blank row."""
-        # Most cells are NUL-free strings: strip them inline, skipping a call per cell.
-        texts = [
-            v.strip(STRIP) if type(v) is str and "\x00" not in v else clean_text(v)
-            for v in cells
-        ]
-        errors: list[RowError] = []
-        if len(texts) != self.width:
-            if len(texts) < self.width:
-                texts.extend([""] * (self.width - len(texts)))
-            else:
-                extra = sum(1 for t in texts[self.width :] if t)
-                del texts[self.width :]
-                if extra:
-                    errors.append(
-                        RowError(
-                            number,
-                            None,
-                            f"{extra} more cell(s) than the header has columns "
-                            "(a delimiter inside an unquoted value?)",
-                        )
-                    )
-        if not errors and not any(texts):
-            return None
-        if max(map(len, texts)) > MAX_CELL_LENGTH:
-            errors.extend(
-                RowError(number, self.names[i], f"the cell holds {len(t):,} characters; a "
-                         f"spreadsheet cell holds at most {MAX_CELL_LENGTH:,}")
-                for i, t in enumerate(texts) if len(t) > MAX_CELL_LENGTH
-            )
-        values = dict(zip(self.names, texts, strict=True))
-        data, key = self._lead(number, cells, texts, errors)
-        row = SourceRow(number, values, None, errors, fields=data, custom=self.custom)
-        return row, key
-
-    def _lead(
-        self, number: int, cells: Sequence[object], texts: list[str], errors: list[RowError]
-    ) -> tuple[dict[str, Any] | None, str | None]:
-        """The lead's fields, checked (None if the row has errors), and its email key."""
-        index, column = self.index, self.column
-        data: dict[str, Any] = {}
-
-        def bad(fieldname: str, message: str) -> None:
-            errors.append(RowError(number, column[fieldname], message))
-
-        key: str | None = None
-        email = texts[index["email"]]
-        if not email:
-            bad("email", "email is missing")
-        else:
-            try:
-                data["email"] = key = clean_email(email)
-            except CellError as exc:
-                bad("email", str(exc))
-            if key == TEMPLATE_EXAMPLE_EMAIL:
-                bad("email", "this is the template's example row: delete it")
-        name = texts[index["name"]]
-        if name:
-            data["name"] = name
-        else:
-            bad("name", "name is missing")
-        for fieldname, i in self.text_fields:
-            if texts[i]:
-                data[fieldname] = texts[i]
-        self._special(cells, texts, data, bad)
-        if errors:
-            return None, key
-        return data, key
-
-    def _special(
-        self,
-        cells: Sequence[object],
-        texts: list[str],
-        data: dict[str, Any],
-        bad: Callable[[str, str], None],
-    ) -> None:
-        index = self.index
-        if "phone" in index and (phone := texts[index["phone"]]):
-            code = texts[index["country_code"]] if "country_code" in index else ""
-            try:
-                data["phone"] = clean_phone(phone, code)
-            except PhoneCountryError as exc:
-                bad("country_code", str(exc))
-            except CellError as exc:
-                bad("phone", str(exc))
-        if "assistant_email" in index and (assistant := texts[index["assistant_email"]]):
-            try:
-                data["assistant_email"] = clean_email(assistant)
-            except CellError as exc:
-                bad("assistant_email", f"assistant: {exc}")
-        if "schedule_id" in index and (schedule := texts[index["schedule_id"]]):
-            try:
-                data["schedule_id"] = clean_int(schedule, "sequence id")
-            except CellError as exc:
-                bad("schedule_id", str(exc))
-        if "send_date" in index and texts[(i := index["send_date"])]:
-            raw = cells[i] if not isinstance(cells[i], str) else texts[i]
-            try:
-                data["send_date"] = clean_date(raw, self.today)
-            except CellError as exc:
-                bad("send_date", str(exc))
-        action = "create"
-        if "action" in index:
-            try:
-                data["action"] = action = clean_action(texts[index["action"]])
-            except CellError as exc:
-                bad("action", str(exc))
-        if "id" in index and (lead_id := texts[index["id"]]):
-            try:
-                data["id"] = clean_int(lead_id, "lead id")
-            except CellError as exc:
-                # A CRM's own record id ("0031x00000AbCdE") in an "Id" column only matters
-                # when the row updates or stops a 7Targets lead.
-                if action != "create":
-                    bad("id", f"{exc}: update and stop need the 7Targets lead id (or leave it blank)")

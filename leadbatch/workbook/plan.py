@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from ..config import PlanSettings
+from ..config import PlanSettings, ReadSettings, read_about
 from ..models import PlanRow, RowStatus
 from .writer import Cell, SheetSpec, write_workbook
 
@@ -27,6 +27,7 @@ PLAN_COLUMNS = [
     "row",
     "status",
     "error",
+    "warning",
     "sendDate",
     "assistantEmail",
     "scheduleId",
@@ -62,6 +63,7 @@ class _Sheet(Protocol):
     path: Path
     headers: list[str]
     fields: dict[str, str]
+    settings: ReadSettings
 
 
 def write_plan_workbook(path: str | Path, plan: Plan, sheet: _Sheet) -> Path:
@@ -93,6 +95,7 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
                 r.row,
                 r.status.value,
                 r.error,
+                src.warning_text,
                 r.send_date,
                 r.assistant_email,
                 r.schedule_id,
@@ -122,7 +125,8 @@ def _widths(
             if h in widest and len(v) > widest[h]:
                 widest[h] = len(v)
     for r in plan.rows[:2000]:
-        for h, v in (("error", r.error), ("assistantEmail", r.assistant_email or ""),
+        for h, v in (("error", r.error), ("warning", r.source.warning_text),
+                     ("assistantEmail", r.assistant_email or ""),
                      ("scheduleName", r.schedule_name or "")):
             widest[h] = max(widest[h], len(v))
         if r.source.has_lead:
@@ -161,6 +165,7 @@ def _about(plan: Plan, sheet: _Sheet) -> list[tuple[str, Cell]]:
         ("default sequence steps", ",".join(str(x) for x in s.default_steps)
          if s.default_steps else "first email only"),
         ("assistants", len(plan.limits)),
+        *read_about(sheet.settings).items(),
     ]
     return block
 

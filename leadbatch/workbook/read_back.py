@@ -36,7 +36,8 @@ class RowParser(Protocol):
     the caller (the workbook stage does not import the read stage)."""
 
     def __call__(self, headers: Sequence[str], rows: Sequence[tuple[int, Sequence[object]]], *,
-                 source: str, today: dt.date) -> Sequence[SourceRow]: ...
+                 source: str, today: dt.date, about: Mapping[str, str]) -> Sequence[SourceRow]:
+        ...
 
 
 @dataclass
@@ -58,6 +59,8 @@ def read_back(path: str | Path, parse: RowParser) -> ReadBack:
     kind, grid, about = _load_grid(source)
     fixed = RESULT_COLUMNS if kind == "results" else PLAN_COLUMNS
     header = [clean_text(v) for v in grid[0]]
+    if "warning" not in header[: len(fixed)]:
+        fixed = [c for c in fixed if c != "warning"]  # written before rows had warnings
     if header[: len(fixed)] != fixed:
         raise InputFileError(source, f"not a leadbatch {kind} workbook: its first columns "
                              f"should be {', '.join(fixed)}")
@@ -81,7 +84,7 @@ def read_back(path: str | Path, parse: RowParser) -> ReadBack:
     # duplicates are caught; then each row gets its input row number back.
     # `today` far in the past: a pinned sendDate that was valid when planned stays valid.
     parsed = parse(headers, [(line, c) for line, _, _, c in records], source=str(source),
-                        today=dt.date(1900, 1, 1))
+                        today=dt.date(1900, 1, 1), about=about)
     number_of = {line: number for line, number, _, _ in records}
     by_line = {s.row: s for s in parsed}
     rows = []

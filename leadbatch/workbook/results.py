@@ -31,6 +31,7 @@ def result_cells(result: ResultRow, headers: Sequence[str]) -> list[Cell]:
         plan.row,
         out.status.value,
         out.error,
+        src.warning_text,
         plan.send_date,
         plan.assistant_email,
         plan.schedule_id,

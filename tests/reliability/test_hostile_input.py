@@ -80,6 +80,8 @@ def test_each_file_gives_its_one_line_or_its_row_problems(
     problems = [(p["row"], p["column"], p["message"]) for p in report["problems"]]
     assert (done.returncode, done.stderr) == (e.exit, "")
     assert problems == [tuple(p) for p in e.problems]
+    warnings = [(w["row"], w["column"], w["message"]) for w in report["warnings"]]
+    assert warnings == [tuple(w) for w in e.warnings]
     assert (report["rows"], report["valid"]) == (e.rows, e.valid)
 
 

@@ -1,10 +1,7 @@
-"""The jobs, as library calls: the one module that ties the stages together.
-
-`plan_job`: input -> read -> plan -> plan workbook (sends nothing).
-`run_job` takes an input sheet (planned here) or a plan workbook (used as it is);
-`retry_job` takes a results workbook. Both open the journal beside the results workbook
-they write, let it and any existing workbook prove which rows already succeeded, send
-what is due through `send.execute`, and write the results workbook atomically.
+"""The sending jobs: `run_job` takes an input sheet (planned here) or a plan workbook (used
+as it is); `retry_job` takes a results workbook. Both open the journal beside the results
+workbook they write, let it and any existing workbook prove which rows already succeeded,
+send what is due through `send.execute`, and write the results workbook atomically.
 """
 
 from __future__ import annotations
@@ -19,17 +16,14 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
 
-from python_calamine import CalamineError, CalamineWorkbook
-
-from . import limits
-from .config import ApiSettings, PlanSettings, load_api_settings
-from .errors import InputFileError, UsageError
-from .models import Assistant, PlanRow, ResultRow, RowStatus, SourceRow, iso_date, unsent
-from .plan import Clock, Plan, SendingCalendar, plan_leads, today_in, utc_now
-from .read import LeadSheet, load_assistants, parse_rows, read_leads
-from .send import (
+from .. import limits
+from ..config import READ_ABOUT_KEYS, ApiSettings, PlanSettings, ReadSettings, read_about
+from ..errors import InputFileError, UsageError
+from ..models import Assistant, PlanRow, ResultRow, RowStatus, SourceRow, iso_date, unsent
+from ..plan import Clock, plan_leads, today_in, utc_now
+from ..read import read_leads
+from ..send import (
     ABOUT,
     Journal,
     Mode,
@@ -42,8 +36,8 @@ from .send import (
     row_key,
     send_key,
 )
-from .workbook import ReadBack, write_plan_workbook, write_results_workbook
-from .workbook import read_back as _read_back
+from ..workbook import ReadBack, write_results_workbook
+from .checking import read_back, workbook_kind
 
 PLANNED_ON = "planned_on"  # journal meta: the day an input sheet was first planned
 SHEET_KEYS = "sheet_keys"  # journal meta: a digest of that sheet's send keys
@@ -100,72 +94,6 @@ class JobResult:
         return lines
 
 
-def workbook_kind(path: Path) -> Literal["plan", "results"] | None:
-    """'plan' / 'results' for leadbatch's own workbooks, None for anything else."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
-        return None
-    try:
-        with CalamineWorkbook.from_path(str(path)) as book:
-            names = book.sheet_names
-    except (CalamineError, OSError, ValueError):
-        return None
-    return "results" if "Results" in names else "plan" if "Plan" in names else None
-
-
-@dataclass
-class PlanResult:
-    plan: Plan
-    sheet: LeadSheet
-    workbook: Path
-
-    @property
-    def exit_code(self) -> int:
-        """0 every row planned; 1 some rows are invalid, duplicate or unplaceable."""
-        planned = self.plan.counts()[RowStatus.PLANNED]
-        return 0 if planned == len(self.plan.rows) else 1
-
-
-def find_assistants(path: str | None) -> list[Assistant]:
-    """Assistants from --assistants FILE, else from the API (read only)."""
-    if path is not None:
-        found = load_assistants(path)
-    else:
-        from .send import fetch_assistants  # the HTTP stack loads only when it is needed
-
-        found = fetch_assistants(load_api_settings())
-    if not found:
-        where = path or "the API"
-        raise UsageError(f"no assistants in {where}: nothing can be planned")
-    return found
-
-
-def plan_job(source: Path, output: Path, *, settings: PlanSettings,
-             assistants: Callable[[], Sequence[Assistant]], clock: Clock = utc_now) -> PlanResult:
-    """`leadbatch plan`: read `source`, plan every row, write the plan workbook."""
-    if output.suffix.lower() != ".xlsx":
-        raise UsageError(f"-o {output}: the plan is an Excel workbook: use a name ending in .xlsx")
-    if output.resolve() == source.resolve():
-        raise UsageError(f"-o {output} is the input file: choose another name")
-    today = SendingCalendar.from_settings(settings).today(clock)
-    if settings.start is not None and settings.start < today:
-        raise UsageError(
-            f"start {settings.start} is in the past (today is {today} in {settings.timezone})"
-        )
-    sheet = read_leads(source, today=today)
-    plan = plan_leads(sheet.rows, assistants(), settings, today=today)
-    return PlanResult(plan, sheet, write_plan_workbook(output, plan, sheet))
-
-
-def read_back(path: str | Path) -> ReadBack:
-    """A plan or results workbook read back, its input columns re-validated by the reader."""
-    return _read_back(path, _reparse)
-
-
-def _reparse(headers: Sequence[str], rows: Sequence[tuple[int, Sequence[object]]], *,
-             source: str, today: dt.date) -> list[SourceRow]:
-    return parse_rows(headers, rows, source=source, today=today).rows
-
-
 def rebuild_results(results: str | Path, out: str | Path | None = None) -> Path:
     """Write the results workbook again from its journal alone (after a crash, say)."""
     source = journal_path(results)
@@ -179,20 +107,21 @@ def rebuild_results(results: str | Path, out: str | Path | None = None) -> Path:
 
 def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSettings,
             assistants: Callable[[], Sequence[Assistant]], sending: Sending,
-            clock: Clock = utc_now) -> JobResult:
+            read: ReadSettings | None = None, clock: Clock = utc_now) -> JobResult:
     """`leadbatch run`: plan `source` (or take its plan) and send what is due."""
     _check_output(output, source)
     today = today_in(settings.timezone, clock)
     with Journal.for_results(output) as journal:
         prior = _prior(output)
         planned_on: dt.date | None = None
+        book: ReadBack | None = None
         if workbook_kind(source) is not None:
             book = read_back(source)
             rows, headers = book.rows, book.headers
             mode, start = _mode(book, settings), _date(book.about.get("start"))
         else:
             rows, headers, start, planned_on = _plan_sheet(
-                source, settings, assistants, journal, prior, today)
+                source, settings, read, assistants, journal, prior, today)
             mode = settings.mode
         if prior is not None:
             rows = carry_over(rows, prior.rows)
@@ -201,7 +130,10 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
                              f"(Excel's limit is {limits.MAX_SHEET_ROWS - 1:,}): split the input "
                              "into smaller files")
         through = sending.through or today
-        about = _about(source, mode, start, through)
+        # how the input columns were read, so that a retry reads them the same way
+        read_keys = book.about if book is not None else read_about(read or ReadSettings())
+        about = {**_about(source, mode, start, through),
+                 **{k: v for k, v in read_keys.items() if k in READ_ABOUT_KEYS}}
         journal.set_meta(ABOUT, json.dumps(about))
         report = _send(rows, headers, api, journal, output, scope="run", mode=mode,
                        start=start, through=through, sending=sending)
@@ -209,7 +141,7 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
     return JobResult(report, written, through, planned_on)
 
 
-def _plan_sheet(source: Path, settings: PlanSettings,
+def _plan_sheet(source: Path, settings: PlanSettings, read: ReadSettings | None,
                 assistants: Callable[[], Sequence[Assistant]], journal: Journal,
                 prior: ReadBack | None, today: dt.date
                 ) -> tuple[list[ResultRow], list[str], dt.date, dt.date | None]:
@@ -218,7 +150,8 @@ def _plan_sheet(source: Path, settings: PlanSettings,
     would shift every unsent row. A changed sheet is planned from today, leaving out the
     rows already sent, so they take no room. Also returns the first run's day if used."""
     first = journal.meta(PLANNED_ON)
-    sheet = read_leads(source, today=dt.date.fromisoformat(first) if first else today)
+    sheet = read_leads(source, today=dt.date.fromisoformat(first) if first else today,
+                       settings=read)
     keys = sorted(k for r in sheet.rows if (k := _source_key(r)) is not None)
     digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()
     same = first is not None and journal.meta(SHEET_KEYS) == digest
@@ -310,7 +243,7 @@ def _rows(n: int) -> str:
 def _send(rows: Sequence[ResultRow], headers: Sequence[str], api: ApiSettings,
           journal: Journal, output: Path, *, scope: Scope, mode: Mode, start: dt.date | None,
           through: dt.date, sending: Sending) -> Report:
-    from .send import LeadsClient  # the HTTP stack loads only when something is sent
+    from ..send import LeadsClient  # the HTTP stack loads only when something is sent
 
     stop = sending.stop or threading.Event()
 
