@@ -213,3 +213,28 @@ def test_assistants_come_from_the_api_when_no_file(tmp_path: Path) -> None:
     assert posted == {} and set(requests) <= {"/oauth2/token", "/leads/assistant"}
     seeded = {a["emailid"] for a in json.loads((SAMPLES / "assistants.json").read_text())}
     assert {r["assistantEmail"] for r in plan_rows(tmp_path / "plan.xlsx")} <= seeded
+
+
+def test_warnings_and_read_settings_travel_with_the_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from leadbatch.jobs import read_back
+
+    leads = tmp_path / "leads.csv"
+    leads.write_text("Name,Email,Phone,Send Date\nAnn,ann@x.io,(650) 253-0000,3/4/2027\n"
+                     "Bob,bob@x.io,555-0100 x7,3/15/2027\n", encoding="utf-8")
+    out = tmp_path / "plan.xlsx"
+    code, _, stderr = run_in_process(capsys, str(leads), "-o", str(out), "--phone-region", "US",
+                                     "--assistants", str(SAMPLES / "assistants.json"))
+    assert (code, stderr) == (0, "")
+    rows = plan_rows(out)
+    # 3/15 can only be month-first, so the column reads 3/4 as March 4.
+    assert [(r["sendDate"], r["warning"]) for r in rows] == [
+        ("2027-03-04", None),
+        ("2027-03-15", 'Phone: invalid phone number "555-0100 x7": too short for +1: sent as '
+                       "written"),
+    ]
+    # Sending the plan reads its input columns as they were read: the phone region too.
+    back = read_back(out)
+    assert [r.plan.source.lead.phone for r in back.rows if r.plan.source.lead] == [
+        "+16502530000", "555-0100 x7"]

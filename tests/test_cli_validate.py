@@ -185,3 +185,77 @@ def test_template_is_reproducible(tmp_path: Path, capsys: pytest.CaptureFixture[
     shipped = Path(__file__).resolve().parent.parent / "templates" / "leadbatch-template.xlsx"
     run(capsys, "template", "-o", str(tmp_path / "t.xlsx"))
     assert (tmp_path / "t.xlsx").read_bytes() == shipped.read_bytes()
+
+
+SAMPLE_ASSISTANTS = Path(__file__).resolve().parent.parent / "sample_data" / "assistants.json"
+
+
+def test_validate_checks_pins_with_the_plans_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A weekend, a holiday and an assistant who does not exist would each fail in `plan`:
+    # `validate` says so first, with the next sending day.
+    path = write_csv(tmp_path / "leads.csv", [
+        ["Name", "Email", "Send Date", "Assistant"],
+        ["Ann", "ann@x.io", "2030-03-09", ""],
+        ["Bob", "bob@x.io", "2030-12-25", "ashley"],
+        ["Cy", "cy@x.io", "2030-03-11", "nobody@7targets.example"],
+        ["Di", "di@x.io", "2030-03-11", "Lyraa"],
+    ])
+    code, out, err = run(capsys, "validate", str(path), "--holidays", "US",
+                         "--assistants", str(SAMPLE_ASSISTANTS))
+    assert (code, err) == (1, "")
+    assert out.splitlines()[:3] == [
+        f"{path}: row 2, column Send Date: 2030-03-09 is a Saturday, not a sending day "
+        "(mon,tue,wed,thu,fri): the next sending day is 2030-03-11",
+        f"{path}: row 3, column Send Date: 2030-12-25 is a public holiday in US (Christmas "
+        "Day): the next sending day is 2030-12-26",
+        f"{path}: row 4, column Assistant: assistant nobody@7targets.example is not one of "
+        "the assistants",
+    ]
+    assert out.splitlines()[-1] == f"{path}: 4 rows read: 1 valid, 3 invalid, 0 duplicate"
+
+
+def test_warnings_are_lines_of_their_own_and_keep_exit_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_csv(tmp_path / "leads.csv", [["Name", "Email", "Phone"],
+                                              ["Ann", "ann@x.io", "(650) 253-0000"]])
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == 0
+    assert out.splitlines()[0] == (
+        f'{path}: row 2, column Phone: warning: phone "(650) 253-0000" has no country: sent '
+        "as written; fill Country_Code or a country column, or set phone_region "
+        "(--phone-region CC)")
+    assert out.splitlines()[-1] == (
+        f"{path}: 1 rows read: 1 valid, 0 invalid, 0 duplicate; 1 with warnings")
+    code, out, _ = run(capsys, "validate", str(path), "--phone-region", "US", "--json")
+    assert (code, json.loads(out)["warnings"]) == (0, [])
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["--map", "Email"], '--map: \'Email\' is not "HEADER=field" (e.g. --map "Work e-mail=email")'),
+    (["--map", "Email=mail box"], "--map: 'Email' = 'mail box': unknown field (use email, name, "
+     "firstName, lastName, fullName, phone, countryCode, country, assistant, sequence, "
+     "scheduleId, sendDate, action, id, source, context, additionalInformationLine, custom "
+     "or ignore)"),
+    (["--date-order", "ydm"], "Invalid value for '--date-order': 'ydm' is not one of 'dmy', "
+     "'mdy', 'ymd'. (see: leadbatch validate --help)"),
+])
+def test_bad_reading_options_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], line: str
+) -> None:
+    path = write_csv(tmp_path / "leads.csv", [["Name", "Email"], ["Ann", "ann@x.io"]])
+    code, out, err = run(capsys, "validate", str(path), *args)
+    assert (code, out, err) == (2, "", f"leadbatch: error: {line}\n")
+
+
+def test_a_mapped_column_that_is_not_there_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_csv(tmp_path / "leads.csv", [["Who", "Mail"], ["Ann", "ann@x.io"]])
+    code, _, err = run(capsys, "validate", str(path), "--map", "Who=name", "--map", "E-mail=email")
+    assert (code, err) == (2, f'leadbatch: error: --map "E-mail=...": {path} has no column '
+                              '"E-mail" (its columns: Who, Mail)\n')
+    code, out, _ = run(capsys, "validate", str(path), "--map", "Who=name", "--map", "Mail=email")
+    assert code == 0 and "Who -> name, Mail -> email" in out

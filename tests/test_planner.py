@@ -409,3 +409,18 @@ def test_summary_lists_every_sending_day_and_assistant() -> None:
 def test_settings_rotation_must_name_configured_sequences() -> None:
     with pytest.raises(ValueError, match="rotation: sequence 'C' is not one of the"):
         PlanSettings(sequences=(SequenceSpec(name="A"),), rotation=("A", "C"))
+
+
+def test_an_assistant_named_by_its_name_gets_its_email() -> None:
+    named = [Assistant(emailid="lyra@s.com", name="Lyra", perDayEmailLimit=5),
+             Assistant(emailid="ash@s.com", name="Ashley", perDayEmailLimit=5),
+             Assistant(emailid="ash2@s.com", name="ashley", perDayEmailLimit=5)]
+    source = [SourceRow(2, {}, fields={"name": "A", "email": "a@x.io", "assistant_name": "LYRA"}),
+              SourceRow(3, {}, fields={"name": "B", "email": "b@x.io", "assistant_name": "Ashley"}),
+              SourceRow(4, {}, fields={"name": "C", "email": "c@x.io", "assistant_name": "Zed"})]
+    p = plan(source, named)
+    assert [(r.status, r.assistant_email, r.error) for r in p.rows] == [
+        (PLANNED, "lyra@s.com", ""),
+        (UNPLACEABLE, None, 'assistant "Ashley": two assistants have this name; use its email'),
+        (UNPLACEABLE, None, 'assistant "Zed" is not the name or email of one of the assistants'),
+    ]

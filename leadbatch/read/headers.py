@@ -46,7 +46,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "schedule_id": ("scheduleid", "sequenceid"),
     "schedule_name": ("schedulename", "schedule", "sequence", "sequencename"),
     "send_date": ("senddate", "sendingdate", "sendon", "startemailsendingdate",
-                  "emailsendingdate"),
+                  "emailsendingdate", "versanddatum", "sendedatum", "datedenvoi",
+                  "fechadeenvio", "datadeenvio", "datadiinvio", "verzenddatum"),
     "action": ("action",),
     "id": ("id", "leadid"),
     "source": ("source", "leadsource"),
@@ -62,7 +63,8 @@ _PREFIXES: Final = ("person", "lead", "contact", "prospect", "people", "primary"
 # "Email - Work", "Work Email", "E-Mail (privat)", "Email 2", "Mobile Phone Number".
 _QUALIFIERS: Final = ("work", "business", "office", "personal", "private", "privat", "home",
                       "primary", "secondary", "other", "main", "direct", "corporate",
-                      "professional", "pro", "perso", "address", "number", "first")
+                      "professional", "pro", "perso", "address", "number", "first",
+                      "mobile", "cell", "landline", "geschaftlich", "arbeit", "travail")
 _MULTI: Final = frozenset({"email", "phone"})
 # Fields two columns would make ambiguous (which date? which assistant?): the file stops.
 SINGLE_COLUMN_FIELDS: Final = frozenset(

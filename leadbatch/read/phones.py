@@ -35,15 +35,18 @@ def read_phone(text: str, *, country_code: str = "", country: str = "", region: 
     """(the phone to send, or None; a warning, or "") for a phone cell and what the row and
     the settings say of its country. Never raises: a phone that cannot be used is a warning.
     """
-    written = text.strip().removeprefix("'").strip()  # Excel's apostrophe marks text
-    number, extension = written, ""
-    if _NOT_A_NUMBER.search(written):
+    written = text.strip()
+    if written[:1] == "'":  # Excel's apostrophe marks a cell as text
+        written = written[1:].strip()
+    compact, extension = _PHONE_JUNK.sub("", written), ""
+    if not (compact.isdecimal() or (compact[:1] == "+" and compact[1:].isdecimal())):
+        number = written  # letters or signs: an extension, or not a phone at all
         match = _EXTENSION.search(written)
         if match:
             number, extension = written[:match.start()], f" ext. {match[1]}"
         if _NOT_A_NUMBER.search(number) or not any(c.isdigit() for c in number):
             return None, f"phone {shown(text)} is not a phone number: not sent"
-    compact = _PHONE_JUNK.sub("", number)
+        compact = _PHONE_JUNK.sub("", number)
     if compact.startswith(("+", "00")):
         try:
             return _clean(compact, text, "") + extension, ""

@@ -122,8 +122,13 @@ def _parse(
 ) -> LeadSheet:
     settings = settings or ReadSettings()
     explicit = _explicit(settings)
-    names, unnamed, columns, rows, notes = _find_header(
-        header, rows, first_column, explicit, source, header_row if titles else None)
+    try:
+        names, unnamed, columns, rows, notes = _find_header(
+            header, rows, first_column, explicit, source, header_row if titles else None)
+    except InputFileError:
+        # A --map naming no column explains a missing email or name column best.
+        _check_mapped(settings, _header_names(header, first_column)[0], source)
+        raise
     _check_mapped(settings, names, source)
     parser = RowParser(names, columns, unnamed, today or dt.date.today(), settings, nul=nul)
     sheet = LeadSheet(Path(source), names, columns.fields, settings=settings,
@@ -203,7 +208,7 @@ def _parse_into(sheet: LeadSheet, parser: RowParser,
         first, last = held[0][0], held[-1][0]
         what = f"row {first}" if first == last else f"rows {first}-{last}"
         sheet.notes.append(f"{what} below the data are skipped: a report's footer "
-                           f"({clean_text(next(v for v in held[0][1] if clean_text(v)))[:60]!r})")
+                           f"({clean_text(next(v for v in held[0][1] if clean_text(v)))[:80]!r})")
 
 
 def _add(sheet: LeadSheet, parser: RowParser, first_seen: dict[str, int], number: int,
