@@ -50,3 +50,19 @@ def test_csv_template_matches_the_workbook_template() -> None:
     assert [str(e) for e in sheet.problems()] == [
         "row 2, column email: this is the template's example row: delete it"
     ]
+
+
+def test_the_commented_read_settings_are_valid(tmp_path: Path) -> None:
+    from leadbatch.config import load_read_settings
+
+    text = (TEMPLATES / "leadbatch.toml").read_text(encoding="utf-8")
+    for setting in ('# phone_region = "IN"', '# date_order = "dmy"', '# "Work e-mail" = "email"',
+                    '# "Kontakt" = "firstName"'):
+        assert setting in text
+        text = text.replace(setting, setting[2:])
+    path = tmp_path / "leadbatch.toml"
+    path.write_text(text, encoding="utf-8")
+    read = load_read_settings(path)
+    assert (read.phone_region, read.date_order) == ("IN", "dmy")
+    assert read.columns == {"Work e-mail": "email", "Kontakt": "firstName"}
+    assert load_read_settings(TEMPLATES / "leadbatch.toml", holidays="US-CA").phone_region == "US"
