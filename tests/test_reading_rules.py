@@ -146,3 +146,13 @@ def test_no_header_anywhere_still_says_how_to_map(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "l.csv", [["Who", "Where"], ["Ann", "a@x.io"]])
     with pytest.raises(InputFileError, match='--map "HEADER=email"'):
         read(path)
+
+
+def test_a_bad_assistant_email_is_said_once_plainly(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "l.csv", [["Name", "Email", "Assistant"],
+                                          ["Ann", "a@x.io", "lyra@7targets"], ["Bob", "b@x.io", "Lyra"]])
+    sheet = read(path)
+    assert [str(e) for e in sheet.problems()] == [
+        'row 2, column Assistant: not an assistant\'s email or name: "lyra@7targets": the '
+        'domain "7targets" has no dot (like example.com)']
+    assert sheet.rows[1].assistant_name == "Lyra"  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from typing import Any
 from ..config import ReadSettings
 from ..models import TEMPLATE_EXAMPLE_EMAIL, ColumnRowError, RowError, SourceRow
 from ..text import STRIP, clean_text
-from .cells import CellError, clean_action, clean_email, clean_int, shown
+from .cells import CellError, clean_action, clean_email, clean_int
 from .dates import AmbiguousDate, DateColumn, clean_date
 from .headers import Columns
 from .phones import read_phone
@@ -176,7 +176,9 @@ class RowParser:
                 try:
                     data["assistant_email"] = clean_email(assistant)
                 except CellError as exc:
-                    bad("assistant_email", f"{shown(assistant)} is not an assistant's email: {exc}")
+                    # "invalid email ...": said once, as the assistant's
+                    bad("assistant_email", f"not an assistant's email or name: {exc}"
+                        .replace("invalid email ", "", 1))
             else:  # an assistant's name: the planner, which knows the assistants, resolves it
                 data["assistant_name"] = assistant
         if "schedule_id" in index and (schedule := texts[index["schedule_id"]]):
