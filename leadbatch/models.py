@@ -47,6 +47,7 @@ class RowStatus(enum.StrEnum):
     INVALID = "invalid"
     UNPLACEABLE = "unplaceable"
     DUPLICATE = "duplicate"
+    ALREADY_SENT = "already sent"  # created by an earlier campaign (the ledger): not again
 
     @property
     def succeeded(self) -> bool:

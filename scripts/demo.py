@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -53,11 +54,13 @@ def start_sandbox(reject: list[str]) -> tuple[subprocess.Popen[str], dict[str, s
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     for old in OUT.glob("*"):
-        old.unlink()
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
     with open(ROOT / "sample_data" / "leads.csv", newline="", encoding="utf-8") as fh:
         emails = [r["Email_ID"] for r in csv.DictReader(fh)]
     rejected = emails[:2]  # today's first two leads: the sandbox answers them 400
     sandbox, env = start_sandbox(rejected)
+    # The demo's own ledger: a second `make demo` starts afresh, and the user's stays apart.
+    env["LEADBATCH_LEDGER"] = str(OUT / "ledger.sqlite")
     try:
         print(f"Sandbox API at {env['LEADBATCH_API_URL']} (it rejects {', '.join(rejected)})")
         today = dt.date.today()

@@ -17,6 +17,15 @@ from sandbox_process import SandboxProcess, start_sandbox_process
 from leadbatch.sandbox import SandboxServer
 
 
+@pytest.fixture(autouse=True)
+def own_ledger(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test its own ledger: never the developer's, never another test's. Through
+    LEADBATCH_LEDGER, and XDG_DATA_HOME for children whose environment drops LEADBATCH_*."""
+    home = tmp_path_factory.mktemp("data")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    monkeypatch.setenv("LEADBATCH_LEDGER", str(home / "ledger.sqlite"))
+
+
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
     """A sandbox API with the seed's two assistants and no faults."""

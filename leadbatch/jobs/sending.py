@@ -26,6 +26,8 @@ from ..read import read_leads
 from ..send import (
     ABOUT,
     Journal,
+    Ledger,
+    LedgerClaims,
     Mode,
     Progress,
     Report,
@@ -37,6 +39,15 @@ from ..send import (
     send_key,
 )
 from ..workbook import ReadBack, write_results_workbook
+from .campaign import (
+    adopt_history,
+    already_sent,
+    book,
+    campaign_of,
+    ledger_proof,
+    open_ledger,
+    replan_overdue,
+)
 from .checking import read_back, workbook_kind
 
 PLANNED_ON = "planned_on"  # journal meta: the day an input sheet was first planned
@@ -110,18 +121,21 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
             read: ReadSettings | None = None, clock: Clock = utc_now) -> JobResult:
     """`leadbatch run`: plan `source` (or take its plan) and send what is due."""
     _check_output(output, source)
+    target = output.resolve()  # a symlink is written through: one campaign, one journal
     today = today_in(settings.timezone, clock)
-    with Journal.for_results(output) as journal:
+    campaign = campaign_of(output)
+    with open_ledger(api) as ledger, Journal.for_results(target) as journal:
         prior = _prior(output)
+        adopt_history(ledger, journal, prior.rows if prior else [], campaign, source.name)
         planned_on: dt.date | None = None
-        book: ReadBack | None = None
+        book_: ReadBack | None = None
         if workbook_kind(source) is not None:
-            book = read_back(source)
-            rows, headers = book.rows, book.headers
-            mode, start = _mode(book, settings), _date(book.about.get("start"))
+            book_ = read_back(source)
+            rows, headers = book_.rows, book_.headers
+            mode, start = _mode(book_, settings), _date(book_.about.get("start"))
         else:
             rows, headers, start, planned_on = _plan_sheet(
-                source, settings, read, assistants, journal, prior, today)
+                source, settings, read, assistants, journal, prior, today, ledger, campaign)
             mode = settings.mode
         if prior is not None:
             rows = carry_over(rows, prior.rows)
@@ -129,26 +143,36 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
             raise UsageError(f"{source}: {len(rows):,} rows do not fit in one results sheet "
                              f"(Excel's limit is {limits.MAX_SHEET_ROWS - 1:,}): split the input "
                              "into smaller files")
+        rows = already_sent(ledger_proof(rows, ledger, campaign), ledger, campaign)
+        book(ledger, campaign, rows, settings)
+        if mode == "release":
+            rows = replan_overdue(rows, ledger, campaign, settings=settings,
+                                  assistants=assistants, today=today)
+            book(ledger, campaign, rows, settings)
         through = sending.through or today
         # how the input columns were read, so that a retry reads them the same way
-        read_keys = book.about if book is not None else read_about(read or ReadSettings())
+        read_keys = book_.about if book_ is not None else read_about(read or ReadSettings())
         about = {**_about(source, mode, start, through),
                  **{k: v for k, v in read_keys.items() if k in READ_ABOUT_KEYS}}
         journal.set_meta(ABOUT, json.dumps(about))
         report = _send(rows, headers, api, journal, output, scope="run", mode=mode,
-                       start=start, through=through, sending=sending)
-        written = write_results_workbook(output, report.rows, headers, about=about)
-    return JobResult(report, written, through, planned_on)
+                       start=start, through=through, sending=sending,
+                       claims=LedgerClaims(ledger, campaign, source.name))
+        book(ledger, campaign, report.rows, settings)  # what was sent is booked firmly
+        write_results_workbook(target, report.rows, headers, about=about)
+    return JobResult(report, output, through, planned_on)
 
 
 def _plan_sheet(source: Path, settings: PlanSettings, read: ReadSettings | None,
                 assistants: Callable[[], Sequence[Assistant]], journal: Journal,
-                prior: ReadBack | None, today: dt.date
+                prior: ReadBack | None, today: dt.date, ledger: Ledger, campaign: str,
                 ) -> tuple[list[ResultRow], list[str], dt.date, dt.date | None]:
-    """An input sheet, planned. Run again on the same sheet, it is planned as on the first
-    run's day, so the plan (and what is due when) stays the same; re-planning from today
-    would shift every unsent row. A changed sheet is planned from today, leaving out the
-    rows already sent, so they take no room. Also returns the first run's day if used."""
+    """An input sheet, planned around the emails other campaigns booked. Run again on the
+    same sheet, it is planned as on the first run's day, so the plan (and what is due
+    when) stays the same; rows whose day passed unsent are then planned again (see
+    `replan_overdue`). A changed sheet is planned from today, leaving out the rows already
+    sent, whose emails (booked firmly) count like any other. Also returns the first run's
+    day if used."""
     first = journal.meta(PLANNED_ON)
     sheet = read_leads(source, today=dt.date.fromisoformat(first) if first else today,
                        settings=read)
@@ -164,10 +188,16 @@ def _plan_sheet(source: Path, settings: PlanSettings, read: ReadSettings | None,
         done = {k for k, r in journal.records().items() if r.state is SendState.SUCCEEDED}
         done |= {k for p in (prior.rows if prior else []) if p.outcome.succeeded
                  and (k := row_key(p.plan)) is not None}
-    plan = plan_leads([r for r in sheet.rows if _source_key(r) not in done], assistants(),
-                      settings, today=day)
+    # What other campaigns created is flagged, not planned: it takes no room.
+    elsewhere = {send_key("create", e) for e, s in ledger.sent(
+        r.email for r in sheet.rows if r.email and r.action == "create").items()
+        if s.campaign != campaign}
+    skipped = done | elsewhere
+    booked = ledger.load(since=day, campaign=campaign, firm_too=same)
+    plan = plan_leads([r for r in sheet.rows if _source_key(r) not in skipped], assistants(),
+                      settings, today=day, booked=booked)
     planned = iter(plan.rows)
-    rows = [unsent(PlanRow(r, RowStatus.PLANNED)) if _source_key(r) in done
+    rows = [unsent(PlanRow(r, RowStatus.PLANNED)) if _source_key(r) in skipped
             else unsent(next(planned), sheet.fields) for r in sheet.rows]
     journal.set_meta(PLANNED_ON, day.isoformat())
     journal.set_meta(SHEET_KEYS, digest)
@@ -194,18 +224,22 @@ def retry_job(results: Path, output: Path | None, *, api: ApiSettings, timezone:
         raise UsageError(f"{results}: not a leadbatch results workbook")
     _check_output(out, None)
     through = sending.through or today_in(timezone, clock)
-    with Journal.for_results(out) as journal:
+    campaign = campaign_of(out)
+    with open_ledger(api) as ledger, Journal.for_results(out.resolve()) as journal:
         source_journal = journal_path(results)
         if out.resolve() != results.resolve() and source_journal.is_file():
             with Journal(source_journal) as theirs:
                 journal.absorb(theirs)  # what the results' own journal knows counts too
+        adopt_history(ledger, journal, book.rows, campaign, book.about.get("source", ""))
         mode, start = _mode(book, None), _date(book.about.get("start"))
         about = {**book.about, "through": through.isoformat()}
         journal.set_meta(ABOUT, json.dumps(about))
-        report = _send(book.rows, book.headers, api, journal, out, scope="retry", mode=mode,
-                       start=start, through=through, sending=sending)
-        written = write_results_workbook(out, report.rows, book.headers, about=about)
-    return JobResult(report, written, through)
+        rows = ledger_proof(book.rows, ledger, campaign)
+        report = _send(rows, book.headers, api, journal, out, scope="retry", mode=mode,
+                       start=start, through=through, sending=sending,
+                       claims=LedgerClaims(ledger, campaign, book.about.get("source", "")))
+        write_results_workbook(out.resolve(), report.rows, book.headers, about=about)
+    return JobResult(report, out, through)
 
 
 def carry_over(rows: Sequence[ResultRow], prior: Sequence[ResultRow]) -> list[ResultRow]:
@@ -242,7 +276,7 @@ def _rows(n: int) -> str:
 
 def _send(rows: Sequence[ResultRow], headers: Sequence[str], api: ApiSettings,
           journal: Journal, output: Path, *, scope: Scope, mode: Mode, start: dt.date | None,
-          through: dt.date, sending: Sending) -> Report:
+          through: dt.date, sending: Sending, claims: LedgerClaims | None = None) -> Report:
     from ..send import LeadsClient  # the HTTP stack loads only when something is sent
 
     stop = sending.stop or threading.Event()
@@ -252,7 +286,7 @@ def _send(rows: Sequence[ResultRow], headers: Sequence[str], api: ApiSettings,
             task = asyncio.ensure_future(execute(
                 rows, headers, client, journal, through=through, scope=scope, mode=mode,
                 start=start, concurrency=sending.concurrency, rate=sending.rate,
-                progress=sending.progress, stop=stop,
+                progress=sending.progress, stop=stop, claims=claims,
                 retry_command=f"leadbatch retry {output}"))
             if sending.handle_sigint:
                 _on_sigint(stop, task, sending.on_stopping)
@@ -271,9 +305,15 @@ def _on_sigint(stop: threading.Event, task: asyncio.Future[Report],
         if told is not None:
             told()
 
-    # not on Windows' event loop: Ctrl-C there ends the process; the journal still holds
-    with contextlib.suppress(NotImplementedError):
-        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, handler)
+    # SIGTERM (a cron timeout, `kill`) and SIGHUP (the terminal closed) are Ctrl-C too: the
+    # requests in flight finish and the workbook is written. Not on Windows' event loop:
+    # there Ctrl-C ends the process, and the journal and ledger still hold.
+    loop = asyncio.get_running_loop()
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(number, handler)
 
 
 def _check_output(output: Path, source: Path | None) -> None:

@@ -30,6 +30,7 @@ Rules (DESIGN.md "Planner rules"), and how they are applied here:
 from __future__ import annotations
 
 from .calendar import Clock, SendingCalendar, today_in, utc_now
+from .days import email_days
 from .pins import AssistantNames, pin_problems
 from .planner import HORIZON_DAYS, plan_leads
 from .result import Plan, effective_limit
@@ -41,6 +42,7 @@ __all__ = [
     "Plan",
     "SendingCalendar",
     "effective_limit",
+    "email_days",
     "pin_problems",
     "plan_leads",
     "today_in",

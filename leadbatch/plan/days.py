@@ -13,9 +13,11 @@ import datetime as dt
 from collections import Counter
 from typing import Protocol
 
+from ..config import PlanSettings
 from .calendar import SendingCalendar
 
 Emails = tuple[tuple[int, int], ...]  # (sending day it counts on, emails), by day
+Emails_by_date = tuple[tuple[dt.date, int], ...]
 
 
 class HasSteps(Protocol):
@@ -97,3 +99,25 @@ class DayBook:
         return {(email, self.date(day)): count
                 for assistant, email in enumerate(emails)
                 for day, count in enumerate(self.load[assistant]) if count}
+
+
+def email_days(calendar: SendingCalendar, settings: PlanSettings, first: dt.date,
+               schedule_id: int | None, schedule_name: str | None,
+               default_schedule_id: int | None = None) -> Emails_by_date:
+    """The (day, emails) a lead whose first email goes out on `first` counts on, with the
+    step offsets the planner uses for its sequence (what a run books in the ledger)."""
+    spec = next((s for s in settings.sequences
+                 if (schedule_id is not None and s.id == schedule_id)
+                 or (schedule_id is None and schedule_name and s.name == schedule_name)), None)
+    if spec is not None:
+        steps = spec.steps
+    elif schedule_id is None and not schedule_name and settings.default_steps is not None:
+        steps = settings.default_steps
+    else:
+        default = next((s for s in settings.sequences if s.id is not None
+                        and s.id == default_schedule_id), None)
+        steps = default.steps if default is not None and schedule_id is None \
+            and not schedule_name else (0,)
+    created = first - dt.timedelta(days=steps[0])
+    counted = Counter(calendar.next_sending_day(created + dt.timedelta(days=s)) for s in steps)
+    return tuple(sorted(counted.items()))

@@ -9,7 +9,7 @@ import datetime as dt
 import heapq
 import math
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -50,14 +50,18 @@ def plan_leads(
     settings: PlanSettings,
     *,
     today: dt.date,
+    booked: Mapping[tuple[str, dt.date], int] | None = None,
 ) -> Plan:
-    """Plan every row; `today` (in the settings' time zone) is the default start."""
+    """Plan every row; `today` (in the settings' time zone) is the default start.
+
+    `booked` is load already booked per (assistant, day), e.g. followups of leads sent
+    or planned by earlier campaigns: it counts against the days it lands on."""
     start = settings.start or today
     try:
         check_span(start, settings.end)  # the start may be today's, not the settings'
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    return _Planner(rows, assistants, settings, start).run()
+    return _Planner(rows, assistants, settings, start, booked or {}).run()
 
 
 class _Planner:
@@ -70,6 +74,7 @@ class _Planner:
         assistants: Sequence[Assistant],
         settings: PlanSettings,
         start: dt.date,
+        booked: Mapping[tuple[str, dt.date], int],
     ) -> None:
         self.rows, self.settings, self.start, self.end = rows, settings, start, settings.end
         self.calendar = SendingCalendar.from_settings(settings)
@@ -95,6 +100,11 @@ class _Planner:
         self.turns: Counter[tuple[int, int, _Seq]] = Counter()
         self.turns_total: Counter[tuple[int, _Seq]] = Counter()
         self.out: list[PlanRow | None] = [None] * len(rows)
+        self.booked = {k: n for k, n in booked.items() if k[0] in self.index and k[1] >= start}
+        for (email, date), count in self.booked.items():
+            day = (date - start).days
+            self.book.ensure(day + 1)
+            self.book.load[self.index[email]][day] += count
 
     def _created(self, day: int) -> int:
         """The day the lead is created: its first-email day, or the start in sequence mode."""
@@ -417,4 +427,5 @@ class _Planner:
             load=self.book.loads(self.emails),
             limits=dict(zip(self.emails, self.book.limits, strict=True)),
             new_leads=dict(new),
+            booked=self.booked,
         )

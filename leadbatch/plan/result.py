@@ -24,9 +24,10 @@ class Plan:
     settings: PlanSettings
     start: dt.date
     end: dt.date | None
-    load: dict[tuple[str, dt.date], int]  # emails per (assistant, day), followups included
+    load: dict[tuple[str, dt.date], int]  # emails per (assistant, day): followups, booked load
     limits: dict[str, int]  # assistant email -> effective daily limit
     new_leads: dict[tuple[str, dt.date], int] = field(default_factory=dict)  # by sendDate
+    booked: dict[tuple[str, dt.date], int] = field(default_factory=dict)  # others' load, counted
 
     def summary(self) -> list[tuple[dt.date, str, int, int]]:
         """(day, assistant, emails, limit) for every sending day with load (through `end`)."""

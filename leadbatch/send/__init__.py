@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .claims import LedgerClaims
 from .executor import (
     INTERRUPTED,
     Decision,
@@ -36,6 +37,8 @@ from .journal import (
     row_key,
     send_key,
 )
+from .ledger import Booking, Ledger, account_of, claim_key
+from .ledger import default_path as default_ledger_path
 from .retry import RetryPolicy, parse_retry_after
 
 if TYPE_CHECKING:
@@ -57,11 +60,14 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ABOUT",
     "INTERRUPTED",
+    "Booking",
     "ClientCredentialsAuth",
     "Decision",
     "Journal",
     "JournalWriter",
     "LeadsClient",
+    "Ledger",
+    "LedgerClaims",
     "Mode",
     "Progress",
     "RateLimiter",
@@ -74,7 +80,10 @@ __all__ = [
     "Sender",
     "Sent",
     "Verdict",
+    "account_of",
+    "claim_key",
     "decide",
+    "default_ledger_path",
     "execute",
     "fetch_assistants",
     "is_due",

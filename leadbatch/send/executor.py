@@ -20,12 +20,16 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ..errors import ApiError, AuthError, TransientApiError
-from ..models import Action, Outcome, ResultRow, RowStatus
+from ..models import Action, Outcome, PlanRow, ResultRow, RowStatus
+from .claims import LedgerClaims
 from .group_commit import JournalWriter
 from .journal import Journal, SendRecord, SendState, merge, row_key
+from .ledger import Claim
+from .ledger import Verdict as ClaimVerdict
 
 if TYPE_CHECKING:
     from .client import Sent  # the HTTP stack loads only with a client
@@ -246,12 +250,15 @@ async def execute(
     progress: Callable[[Progress], None] | None = None,
     stop: threading.Event | None = None,
     retry_command: str = "leadbatch retry RESULTS.xlsx",
+    claims: LedgerClaims | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Report:
     """Send the rows that are due (see `select`) and return every row's outcome.
 
-    `rows` are a plan's rows (outcome: unsent) or a results workbook's, read back.
+    `rows` are a plan's rows (outcome: unsent) or a results workbook's, read back. With
+    `claims`, each send is first claimed in the account's ledger: a lead another run,
+    output or folder already created is recorded as created, not sent again.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -280,14 +287,26 @@ async def execute(
             key = row_key(row.plan)
             assert key is not None
             body = row.plan.api_body()  # the pydantic Lead is built here, not held per row
+            claim = await claims.claim(row.plan, sleep, stop) if claims is not None else None
+            if claim is not None and claim.verdict is not ClaimVerdict.GO:
+                record = await writer.submit(partial(_elsewhere, journal, key, row.plan, claim))
+                begun.add(i)  # settled here: `_finish` takes the journal's word for it
+                known[i] = merge(rows[i], record)
+                done += 1
+                tell()
+                continue
             before = await writer.submit(partial(journal.start, key, row.plan))
             if stop.is_set():  # asked to stop while the mark was being committed
                 await writer.submit(partial(journal.restore, key, before))
+                if claims is not None and claim is not None:
+                    await claims.release(row.plan, claim)
                 return
             if limiter is not None:
                 await limiter.wait()  # after the commit, so the cap holds for the requests
                 if stop.is_set():
                     await writer.submit(partial(journal.restore, key, before))
+                    if claims is not None and claim is not None:
+                        await claims.release(row.plan, claim)
                     return
             begun.add(i)
             flying += 1
@@ -299,14 +318,22 @@ async def execute(
                 stop.set()  # nothing more can be sent with these credentials
                 op = partial(journal.release, key, attempts=exc.attempts,
                              error=f"not sent: {exc.message}")
+                if claims is not None and claim is not None:
+                    await claims.release(row.plan, claim)
             except ApiError as exc:
                 failed += 1
                 op = partial(journal.failed, key, http_status=exc.status,
                              attempts=exc.attempts, error=_describe(exc, retry_command))
+                if claims is not None:
+                    await claims.finish(row.plan, False, exc.status, exc.attempts, None,
+                                        exc.message)
             else:
                 op = partial(journal.succeeded, key, http_status=sent.http_status,
                              attempts=sent.attempts, lead_id=sent.lead.id,
                              next_schedule_time=sent.lead.next_schedule_time)
+                if claims is not None:
+                    await claims.finish(row.plan, True, sent.http_status, sent.attempts,
+                                        sent.lead.id, "")
             finally:
                 flying -= 1
             record = await writer.submit(op)
@@ -350,6 +377,20 @@ def _finish(report: Report, journal: Journal, rows: Sequence[ResultRow], todo: l
         if record is None or record.state in (SendState.PENDING, SendState.IN_FLIGHT):
             report.due_unsent += 1
     report.interrupted = stopped and report.due_unsent > 0
+
+
+def _elsewhere(journal: Journal, key: str, plan: PlanRow, claim: Claim) -> SendRecord:
+    """The journal's record for a row the ledger says not to send: created by another
+    run (DONE), or still being sent by one that is alive (BUSY: left for the next run)."""
+    sent = claim.sent
+    assert sent is not None
+    journal.start(key, plan)
+    if claim.verdict is ClaimVerdict.DONE:
+        return journal.succeeded(key, http_status=sent.http_status or 201, attempts=0,
+                                 lead_id=sent.lead_id, next_schedule_time=None)
+    return journal.release(key, attempts=0, error=f"being sent by another leadbatch run (for "
+                           f"{Path(sent.campaign).name}): run the same command again once it "
+                           "has finished")
 
 
 def _describe(exc: ApiError, retry_command: str) -> str:

@@ -176,7 +176,8 @@ def _row(src: SourceRow, block: Mapping[str, Any], kind: str) -> ResultRow:
     return ResultRow(plan, outcome, echo, recorded)
 
 
-_NOT_PLACED = (RowStatus.INVALID, RowStatus.DUPLICATE, RowStatus.UNPLACEABLE)
+_NOT_PLACED = (RowStatus.INVALID, RowStatus.DUPLICATE, RowStatus.UNPLACEABLE,
+               RowStatus.ALREADY_SENT)
 
 
 def _status(text: str) -> RowStatus | None:

@@ -43,6 +43,7 @@ STATUS_COLOURS = {
     "invalid": "#FFC7CE",
     "unplaceable": "#F8CBAD",
     "duplicate": "#EDEDED",
+    "already sent": "#EDEDED",
 }
 
 

@@ -1,0 +1,155 @@
+"""A run's rows against the account's ledger: what the ledger proves was sent, what earlier
+campaigns already created, rows whose day passed without a run, and the emails each row
+books per assistant-day. A campaign is one results workbook, by its resolved path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from ..config import ApiSettings, PlanSettings
+from ..models import Assistant, Outcome, ResultRow, RowError, RowStatus, unsent
+from ..plan import SendingCalendar, email_days, plan_leads
+from ..send import Booking, Journal, Ledger, SendState, account_of, default_ledger_path
+
+
+def open_ledger(api: ApiSettings) -> Ledger:
+    """The ledger of the account `api` names (LEADBATCH_LEDGER, else the data folder)."""
+    return Ledger(default_ledger_path(api.api_url, api.user_identifier),
+                  account_of(api.api_url, api.user_identifier))
+
+
+def campaign_of(results: Path) -> str:
+    """A campaign's name: its results workbook's real path, so a symlink or another
+    spelling of the path is the same campaign (and the same journal)."""
+    return str(results.resolve())
+
+
+def adopt_history(ledger: Ledger, journal: Journal, prior: Sequence[ResultRow],
+                  campaign: str, source: str) -> None:
+    """What this results workbook's own journal and cells prove (sends made before the
+    ledger, or by an older leadbatch): into the ledger, so no history is lost."""
+    found: dict[str, dict[str, object]] = {}
+    for record in journal.records().values():
+        if record.state in (SendState.SUCCEEDED, SendState.FAILED):
+            found[record.key] = {
+                "action": record.action, "email": record.email, "campaign": campaign,
+                "state": "succeeded" if record.state is SendState.SUCCEEDED else "failed",
+                "source": source, "row": record.row, "assistant_email": record.assistant_email,
+                "lead_id": record.lead_id, "http_status": record.http_status,
+                "attempts": record.attempts, "error": record.error, "sent_at": record.sent_at}
+    for row in prior:
+        src = row.plan.source
+        if row.outcome.succeeded and src.email and f"{src.action}:{src.email}" not in found:
+            found[f"{src.action}:{src.email}"] = {
+                "action": src.action, "email": src.email, "campaign": campaign,
+                "state": "succeeded", "source": source, "row": row.row,
+                "assistant_email": row.plan.assistant_email, "lead_id": row.outcome.lead_id,
+                "http_status": row.outcome.http_status, "attempts": row.outcome.attempts,
+                "error": "", "sent_at": row.outcome.sent_at}
+    if found:
+        ledger.adopt(found.values())
+
+
+def ledger_proof(rows: Sequence[ResultRow], ledger: Ledger, campaign: str) -> list[ResultRow]:
+    """Rows this campaign created, as the ledger knows them. A row fixed in the workbook
+    and sent by `retry` stays created with the address it was sent with, whatever an older
+    plan of the same row says: no command moves a row backwards."""
+    by_row = ledger.by_row(campaign)
+    out: list[ResultRow] = []
+    for row in rows:
+        sent = by_row.get(row.row)
+        src = row.plan.source
+        if (sent is None or row.outcome.succeeded or row.plan.status is not RowStatus.PLANNED
+                or src.action != "create" or src.email is None or src.email == sent.email):
+            out.append(row)
+            continue
+        src.set_field("email", sent.email)
+        plan = replace(row.plan, assistant_email=sent.assistant_email or row.plan.assistant_email)
+        out.append(replace(row, plan=plan, outcome=Outcome(
+            RowStatus.CREATED, lead_id=sent.lead_id, http_status=sent.http_status,
+            attempts=sent.attempts, sent_at=sent.sent_at), recorded=RowStatus.CREATED))
+    return out
+
+
+def already_sent(rows: Sequence[ResultRow], ledger: Ledger, campaign: str) -> list[ResultRow]:
+    """Create rows whose lead an earlier campaign created: flagged, not created again."""
+    emails = [r.plan.source.email for r in rows if r.plan.status is RowStatus.PLANNED
+              and not r.outcome.succeeded and r.plan.source.action == "create"
+              and r.plan.source.email]
+    elsewhere = {e: s for e, s in ledger.sent(e for e in emails if e).items()
+                 if s.campaign != campaign}
+    out: list[ResultRow] = []
+    for row in rows:
+        src = row.plan.source
+        sent = elsewhere.get(src.email or "") if row.plan.status is RowStatus.PLANNED \
+            and not row.outcome.succeeded and src.action == "create" else None
+        if sent is None:
+            out.append(row)
+            continue
+        when = (sent.sent_at or "")[:10]
+        why = (f"already sent{' on ' + when if when else ''} by {Path(sent.campaign).name}"
+               f"{f' (lead {sent.lead_id})' if sent.lead_id else ''}: not created again; to "
+               f"send it anyway: leadbatch ledger forget {src.email}")
+        plan = replace(row.plan, status=RowStatus.ALREADY_SENT, error=why)
+        out.append(replace(row, plan=plan, outcome=Outcome(RowStatus.ALREADY_SENT, why)))
+    return out
+
+
+def replan_overdue(rows: Sequence[ResultRow], ledger: Ledger, campaign: str, *,
+                   settings: PlanSettings, assistants: Callable[[], Sequence[Assistant]],
+                   today: dt.date) -> list[ResultRow]:
+    """Rows planned on a day that passed without a run (cron missed it, the machine was
+    off): planned again onto the earliest days with room from today, around every other
+    booked email, so they are not sent on top of today's load. A pinned day that passed
+    is moved too, and the row says so."""
+    late = [i for i, r in enumerate(rows) if r.plan.status is RowStatus.PLANNED
+            and not r.outcome.succeeded and r.outcome.status is RowStatus.PENDING
+            and r.plan.send_date is not None and r.plan.send_date < today]
+    if not late:
+        return list(rows)
+    booked = ledger.load(since=today, campaign=campaign, rows=[rows[i].row for i in late])
+    was = {rows[i].row: rows[i].plan.send_date for i in late}
+    sources = []
+    for i in late:
+        src = rows[i].plan.source
+        if src.send_date is not None:
+            src.set_field("send_date", None)
+        sources.append(src)
+    again = settings.model_copy(update={"start": None, "end": settings.end
+                                        if settings.end and settings.end >= today else None})
+    plan = plan_leads(sources, assistants(), again, today=today, booked=booked)
+    out = list(rows)
+    for i, planned in zip(late, plan.rows, strict=True):
+        moved = f"planned for {was[planned.row]}, a day no run sent it: "
+        moved += f"moved to {planned.send_date}" if planned.send_date else "not placed"
+        planned.source.warnings.append(RowError(planned.row, None, moved))
+        out[i] = unsent(planned)
+    return out
+
+
+def book(ledger: Ledger, campaign: str, rows: Sequence[ResultRow], settings: PlanSettings
+         ) -> None:
+    """Book every row's emails: sent rows firmly, planned rows until planned again, and
+    drop what rows no longer to be sent booked."""
+    calendar = SendingCalendar.from_settings(settings)
+    bookings: list[Booking] = []
+    gone: list[int] = []
+    for row in rows:
+        plan, src = row.plan, row.plan.source
+        sent = row.outcome.succeeded
+        if (src.action != "create" or plan.send_date is None or plan.assistant_email is None
+                or src.email is None
+                or not (sent or (plan.status is RowStatus.PLANNED
+                                 and row.outcome.status is RowStatus.PENDING))):
+            gone.append(row.row)
+            continue
+        days = email_days(calendar, settings, plan.send_date, plan.schedule_id,
+                          plan.schedule_name)
+        bookings.append(Booking(row.row, src.email, plan.assistant_email, days, firm=sent))
+    ledger.unbook(campaign, gone)
+    ledger.book(campaign, bookings)
+
