@@ -1,5 +1,10 @@
 """`leadbatch run` and `leadbatch retry` as a user runs them: real processes, real sockets,
-exact exit codes, kill -9 and Ctrl-C in the middle of a run."""
+exact exit codes, kill -9 and Ctrl-C in the middle of a run.
+
+The kill -9 and Ctrl-C tests act at a known moment, not after a sleep: the sandbox's hold
+lets N lead calls through and keeps the next ones waiting inside it (so the run has N rows
+answered and as many requests in flight as it has workers), and the tests wait for the
+lines the process prints (read on threads as they come)."""
 
 from __future__ import annotations
 
@@ -11,10 +16,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import openpyxl
 import pytest
@@ -22,7 +28,7 @@ import pytest
 from leadbatch.cli import main
 from leadbatch.models import PlanRow, RowStatus, unsent
 from leadbatch.read import parse_rows
-from leadbatch.sandbox import Faults, SandboxServer
+from leadbatch.sandbox import Faults, SandboxServer, SandboxState
 from leadbatch.send import INTERRUPTED, Journal, journal_path, send_key
 
 ENV_NAMES = ("LEADBATCH_API_URL", "LEADBATCH_TOKEN_URL", "LEADBATCH_CLIENT_ID",
@@ -61,11 +67,70 @@ def journal_states(results: Path) -> dict[str, str]:
         return {email: state for email, state in db.execute("SELECT email, state FROM sends")}
 
 
-def wait_for_posts(sandbox: SandboxServer, n: int) -> None:
-    deadline = time.monotonic() + 60
-    while len(sandbox.state.post_counts) < n:
-        assert time.monotonic() < deadline, "the run did not get going"
-        time.sleep(0.02)
+class Lines:
+    """A pipe read on a thread as lines come: `wait_for(text)` blocks until one holds it."""
+
+    def __init__(self, pipe: IO[str]) -> None:
+        self._lines: list[str] = []
+        self._ended = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(pipe,), daemon=True)
+        self._thread.start()
+
+    def _read(self, pipe: IO[str]) -> None:
+        with pipe:
+            for line in pipe:
+                with self._changed:
+                    self._lines.append(line)
+                    self._changed.notify_all()
+        with self._changed:
+            self._ended = True
+            self._changed.notify_all()
+
+    def wait_for(self, text: str, timeout: float = 60) -> bool:
+        """True once a line holds `text`; False if the pipe ends first (or, as a safety
+        net only, `timeout` seconds pass)."""
+        def seen() -> bool:
+            return any(text in line for line in self._lines)
+
+        with self._changed:
+            self._changed.wait_for(lambda: self._ended or seen(), timeout)
+            return seen()
+
+    def text(self) -> str:
+        """Everything read, once the pipe has ended."""
+        self._thread.join(60)
+        with self._changed:
+            return "".join(self._lines)
+
+
+class Run:
+    """A running `leadbatch` process whose output is read as it comes."""
+
+    def __init__(self, *args: str, env: dict[str, str], cwd: Path) -> None:
+        self.proc = start(*args, env=env, cwd=cwd)
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        self.out, self.err = Lines(self.proc.stdout), Lines(self.proc.stderr)
+
+    def wait(self, timeout: float = 60) -> tuple[int, str, str]:
+        """Exit code, stdout and stderr of the ended process."""
+        code = self.proc.wait(timeout)
+        return code, self.out.text(), self.err.text()
+
+    def await_line(self, text: str) -> None:
+        if not self.err.wait_for(text):
+            self.proc.kill()
+            code, out, err = self.wait()
+            pytest.fail(f"no {text!r} on stderr (exit {code}):\n{err}{out}")
+
+
+def wait_until(sandbox: SandboxServer, what: str, predicate: Callable[[SandboxState], bool],
+               run: Run) -> None:
+    """Block until `predicate(sandbox.state)` (woken by each change to it, no polling)."""
+    if not sandbox.state.wait_for(predicate, timeout=60):  # a safety net, never the plan
+        run.proc.kill()
+        code, out, err = run.wait()
+        pytest.fail(f"{what}: not seen (exit {code}):\n{err}{out}")
 
 
 def put_faults(sandbox: SandboxServer, faults: dict[str, Any]) -> None:
@@ -250,25 +315,27 @@ def test_kill_9_mid_run_then_the_same_command_finishes_the_job(
     sandbox: SandboxServer, sandbox_env: dict[str, str], tmp_path: Path
 ) -> None:
     emails = write_leads(tmp_path / "leads.csv", 40)
-    sandbox.state.set_faults(Faults(latency=0.1))
+    sandbox.state.hold(passing=10)  # ten rows answered, then every worker's request held
     args = ("run", "leads.csv", "-o", "r.xlsx", *ALL_DAYS, "--concurrency", "4")
-    proc = start(*args, env=sandbox_env, cwd=tmp_path)
-    wait_for_posts(sandbox, 10)
-    proc.kill()
-    proc.communicate(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    run = Run(*args, env=sandbox_env, cwd=tmp_path)
+    # all four workers wait on an answer: the ten before were answered and committed
+    wait_until(sandbox, "four requests in flight", lambda s: s.held == 4, run)
+    run.proc.kill()
+    code, _, _ = run.wait(30)
+    assert code == -signal.SIGKILL
     before = journal_states(tmp_path / "r.xlsx")
     done = {e for e, s in before.items() if s == "succeeded"}
     flying = {e for e, s in before.items() if s == "in_flight"}
-    assert done and len(flying) <= 4
-    sandbox.state.set_faults(Faults())
+    assert (len(done), len(flying)) == (10, 4)  # killed with every worker's request in flight
+    sandbox.state.release()  # the API acts on the requests whose client was killed
+    assert sandbox.state.wait_for(lambda s: len(s.post_counts) == 14, timeout=60)
     again = leadbatch(*args, env=sandbox_env, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     counts = sandbox.state.post_counts
     assert set(counts) == set(emails)  # every row accounted for
     assert all(counts[e] == 1 for e in done)  # no finished row sent again
     assert all(counts[e] == 1 for e in set(emails) - done - flying)
-    assert all(counts[e] <= 2 for e in flying)  # only a lost answer is sent once more
+    assert all(counts[e] == 2 for e in flying)  # only a lost answer is sent once more
     assert {r["status"] for r in results_rows(tmp_path / "r.xlsx")} == {"created"}
 
 
@@ -276,24 +343,26 @@ def test_ctrl_c_lets_in_flight_rows_finish_and_writes_the_results(
     sandbox: SandboxServer, sandbox_env: dict[str, str], tmp_path: Path
 ) -> None:
     emails = write_leads(tmp_path / "leads.csv", 30)
-    sandbox.state.set_faults(Faults(latency=0.2))
+    sandbox.state.hold(passing=4)  # four rows answered, then three requests in flight
     args = ("run", "leads.csv", "-o", "r.xlsx", *ALL_DAYS, "--concurrency", "3")
-    proc = start(*args, env=sandbox_env, cwd=tmp_path)
-    wait_for_posts(sandbox, 4)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 1, err
+    run = Run(*args, env=sandbox_env, cwd=tmp_path)
+    wait_until(sandbox, "three requests in flight", lambda s: s.held == 3, run)
+    run.proc.send_signal(signal.SIGINT)
+    run.await_line("leadbatch: stopping: ")  # heard: no new row starts from here on
+    sandbox.state.release()  # the requests in flight are answered
+    code, out, err = run.wait(60)
+    assert code == 1, err
     assert ("leadbatch: stopping: finishing the requests in flight, then writing the results "
             "(Ctrl-C again to stop at once)\n") in err
     rows = results_rows(tmp_path / "r.xlsx")
     created = [r for r in rows if r["status"] == "created"]
     pending = [r for r in rows if r["status"] == "pending"]
     assert len(created) + len(pending) == 30 and pending
+    assert len(created) == 4 + 3  # those answered before Ctrl-C and those then in flight
     assert {r["error"] for r in pending} == {INTERRUPTED}
     assert len(sandbox.state.post_counts) == len(created)  # every request sent was finished
     assert "in_flight" not in journal_states(tmp_path / "r.xlsx").values()
     assert f"{len(pending)} rows due but not finished: run the same command again" in out
-    sandbox.state.set_faults(Faults())
     again = leadbatch(*args, env=sandbox_env, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert sandbox.state.post_counts == dict.fromkeys(emails, 1)
@@ -327,29 +396,29 @@ def test_a_second_ctrl_c_abandons_the_requests_in_flight_and_they_are_sent_once_
     sandbox: SandboxServer, sandbox_env: dict[str, str], tmp_path: Path
 ) -> None:
     emails = write_leads(tmp_path / "leads.csv", 12)
-    sandbox.state.set_faults(Faults(latency=1.0))
+    sandbox.state.hold(passing=3)  # three rows answered, then three requests never answered
     args = ("run", "leads.csv", "-o", "r.xlsx", *ALL_DAYS, "--concurrency", "3")
-    proc = start(*args, env=sandbox_env, cwd=tmp_path)
-    wait_for_posts(sandbox, 3)
-    time.sleep(0.3)  # the next three requests are now waiting out the sandbox's latency
-    proc.send_signal(signal.SIGINT)
-    time.sleep(0.2)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 1, err
+    run = Run(*args, env=sandbox_env, cwd=tmp_path)
+    wait_until(sandbox, "three requests in flight", lambda s: s.held == 3, run)
+    run.proc.send_signal(signal.SIGINT)
+    run.await_line("leadbatch: stopping: ")  # the first Ctrl-C was heard
+    run.proc.send_signal(signal.SIGINT)
+    code, out, err = run.wait(60)
+    assert code == 1, err
     assert "due but not finished: run the same command again to send them.\n" in out
     states = journal_states(tmp_path / "r.xlsx")
     flying = {e for e, s in states.items() if s == "in_flight"}
-    assert flying  # abandoned with no answer
+    assert len(flying) == 3  # the three held in the sandbox: abandoned with no answer
     rows = {r["email"]: r for r in results_rows(tmp_path / "r.xlsx")}
     assert all(rows[e]["status"] == "pending" for e in flying)
     assert all("no answer was recorded" in rows[e]["error"] for e in flying)
-    sandbox.state.set_faults(Faults())
+    sandbox.state.release()  # the API acts on the abandoned requests after all
+    assert sandbox.state.wait_for(lambda s: len(s.post_counts) == 6, timeout=60)
     again = leadbatch(*args, env=sandbox_env, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     counts = sandbox.state.post_counts
     assert set(counts) == set(emails)
-    assert {e for e, n in counts.items() if n > 1} <= flying
+    assert {e for e, n in counts.items() if n > 1} == flying  # each sent exactly once more
 
 
 def test_the_same_command_on_later_days_keeps_the_first_days_plan(

@@ -250,14 +250,15 @@ def test_dropped_connections_exhausted_are_a_network_error(sandbox: SandboxServe
 
 def test_read_timeout_is_a_network_error(sandbox: SandboxServer, kind: TransportKind) -> None:
     async def work(client: LeadsClient) -> None:
-        await client.assistants()  # token fetched while the sandbox is quick
-        sandbox.state.set_faults(Faults(latency=0.6))
-        await client.assistants()
+        await client.assistants()  # token fetched, before the sandbox holds anything
+        sandbox.state.hold()  # no answer to a lead call until the test ends
+        await client.create_lead(body())
 
     with pytest.raises(NetworkError) as caught:
         call(sandbox, work, kind=kind, timeout=0.2, retry=RetryPolicy(max_attempts=1))
-    assert str(caught.value) == f"GET {sandbox.url}/leads/assistant: no answer before the read timeout"
+    assert str(caught.value) == f"POST {sandbox.url}/leads: no answer before the read timeout"
     assert sandbox.state.requests["/oauth2/token"] == 1
+    assert sandbox.state.held == 1  # the request was in, its answer never came
 
 
 def test_connection_refused_is_a_network_error(kind: TransportKind) -> None:

@@ -237,17 +237,24 @@ def test_rate_cap_spaces_requests_on_the_injected_clock(sandbox: SandboxServer,
 
 def test_concurrency_bounds_the_requests_in_flight(sandbox: SandboxServer,
                                                    tmp_path: Path) -> None:
-    sandbox.state.set_faults(Faults(latency=0.02))
+    sandbox.state.hold()  # no answer until four requests are in flight together
     recorders: list[Recorder] = []
+    reports: list[Report] = []
 
     def wrap(client: LeadsClient) -> Recorder:
         recorders.append(Recorder(client))
         return recorders[-1]
 
     with Journal.for_results(tmp_path / "r.xlsx") as journal:
-        report = send(plan_rows(24), sandbox, journal, tmp_path, wrap=wrap, concurrency=4)
+        sending = threading.Thread(target=lambda: reports.append(
+            send(plan_rows(24), sandbox, journal, tmp_path, wrap=wrap, concurrency=4)))
+        sending.start()
+        four = sandbox.state.wait_for(lambda s: s.held == 4, timeout=60)
+        sandbox.state.release()
+        sending.join(60)
+    assert four
     assert recorders[0].most == 4
-    assert report.counts()[RowStatus.CREATED] == 24
+    assert reports[0].counts()[RowStatus.CREATED] == 24
 
 
 def test_rejected_rows_fail_with_the_server_message_then_retry_sends_the_edited_row(

@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -189,15 +188,18 @@ def test_stop_followup_clears_the_next_time(api: httpx.Client) -> None:
 
 
 def test_known_sequences_set_the_first_send_and_unknown_ones_are_refused() -> None:
-    with SandboxServer(sequences=[SequenceSpec(name="Start in 3 days", id=501, steps=(3, 6))]) as server:
+    today = dt.datetime(2030, 1, 7, 9, 30, 15, 250_000, tzinfo=dt.UTC)  # the sandbox's wall clock
+    with SandboxServer(sequences=[SequenceSpec(name="Start in 3 days", id=501, steps=(3, 6))],
+                       wall_clock=lambda: today) as server:
         headers = {"Authorization": f"Bearer {get_token(server)}", "7ts-user-identifier": SANDBOX_USER}
         with httpx.Client(base_url=server.url, headers=headers) as api:
             later = api.post("/leads", json=lead(scheduleName="Start in 3 days")).json()
             now = api.post("/leads", json=lead("bo@example.com")).json()
             unknown = api.post("/leads", json=lead("cy@example.com", scheduleName="start in 3 days"))
     assert later["scheduleId"] == 501
+    assert now["nextScheduleTime"] == "2030-01-07T09:30:15+00:00"  # to the second, as the API
     gap = dt.datetime.fromisoformat(later["nextScheduleTime"]) - dt.datetime.fromisoformat(now["nextScheduleTime"])
-    assert dt.timedelta(days=3) - dt.timedelta(seconds=5) <= gap <= dt.timedelta(days=3)
+    assert gap == dt.timedelta(days=3)
     assert (unknown.status_code, unknown.json()) == (400, {"message": "No sequence found with name 'start in 3 days'"})
 
 
@@ -351,23 +353,74 @@ def test_unknown_path_and_method_answer_json(sandbox: SandboxServer) -> None:
 
 def test_stop_is_clean_with_a_request_in_flight() -> None:
     server = SandboxServer(faults=Faults(latency=0.3)).start()
+    headers = {"Authorization": f"Bearer {get_token(server)}", "7ts-user-identifier": SANDBOX_USER}
+    server.state.hold()  # the lead call below stays inside the server until it stops
     errors: list[BaseException] = []
+    answers: list[int] = []
 
-    def slow() -> None:
+    def held() -> None:
         try:
-            httpx.post(server.token_url, auth=(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET),
-                       data={"grant_type": "client_credentials"}, timeout=10)
+            answers.append(httpx.post(f"{server.url}/leads", json=lead(), headers=headers,
+                                      timeout=30).status_code)
         except httpx.HTTPError as exc:
             errors.append(exc)
 
-    thread = threading.Thread(target=slow)
+    thread = threading.Thread(target=held)
     thread.start()
-    for _ in range(500):  # until the request is inside the server (sleeping its latency)
-        if server.state.requests.get("/oauth2/token"):
-            break
-        time.sleep(0.01)
+    assert server.state.wait_for(lambda s: s.held == 1, timeout=30), "the request never arrived"
     server.stop()
-    thread.join()
-    assert errors == []  # the in-flight request was answered before the server stopped
+    thread.join(30)
+    # the in-flight request was let go, waited out its latency and was answered before the
+    # server stopped
+    assert (errors, answers) == ([], [201])
+    assert server.state.post_counts == {"ann@example.com": 1}
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{server.url}/_sandbox/state")
+
+
+def test_the_hold_keeps_lead_calls_waiting_until_released(sandbox: SandboxServer,
+                                                          api: httpx.Client) -> None:
+    sandbox.state.hold(passing=1)
+    answers: list[int] = []
+
+    def post(email: str) -> None:  # a client of its own per thread
+        answers.append(httpx.post(f"{sandbox.url}/leads", json=lead(email), headers=api.headers,
+                                  timeout=30).status_code)
+
+    post("first@example.com")
+    assert answers == [201]  # let through
+    threads = [threading.Thread(target=post, args=(f"held{i}@example.com",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    assert sandbox.state.wait_for(lambda s: s.held == 2, timeout=30)
+    # counted and received, not acted on; other calls go on meanwhile
+    assert sandbox.state.requests["/leads"] == 3
+    assert sandbox.state.post_counts == {"first@example.com": 1}
+    assert api.get("/leads/assistant").status_code == 200
+    status = httpx.get(f"{sandbox.url}/_sandbox/hold").json()
+    assert status == {"holding": True, "passing": 0, "held": 2}
+    sandbox.state.release()
+    for t in threads:
+        t.join(30)
+    assert answers == [201, 201, 201]
+    assert set(sandbox.state.post_counts) == {"first@example.com", "held0@example.com",
+                                              "held1@example.com"}
+    assert sandbox.state.held == 0
+
+
+def test_the_hold_over_http(sandbox: SandboxServer, api: httpx.Client) -> None:
+    url = f"{sandbox.url}/_sandbox/hold"
+    assert httpx.get(url).json() == {"holding": False, "passing": 0, "held": 0}  # off by default
+    assert httpx.put(url, json={"holding": True, "passing": 2}).json() == {
+        "holding": True, "passing": 2, "held": 0}
+    assert api.post("/leads", json=lead()).status_code == 201
+    assert httpx.get(url).json() == {"holding": True, "passing": 1, "held": 0}
+    for bad in ({"holding": "yes"}, {"holding": True, "passing": -1},
+                {"holding": True, "passing": True}, [1]):
+        answer = httpx.put(url, json=bad)
+        assert answer.status_code == 400 and "holding" in answer.json()["message"]
+    assert httpx.put(url, content=b"{not json").status_code == 400
+    assert httpx.put(url, json={"holding": False}).json() == {
+        "holding": False, "passing": 0, "held": 0}
+    assert httpx.get(f"{sandbox.url}/_sandbox/state").json()["requests"] == {
+        "/oauth2/token": 1, "/leads": 1}  # admin calls are not counted

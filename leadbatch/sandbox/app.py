@@ -6,6 +6,13 @@ known: Cognito's 400 {"error": "invalid_client"} at the token endpoint, API Gate
 dropped connection is a real one: the socket is closed with no HTTP answer at all (the
 server's protocol class records each connection's transport by peer address, which the
 ASGI scope carries as `client`).
+
+Admin calls, for tests and the demo: `GET /_sandbox/state`, `PUT /_sandbox/faults`,
+`POST /_sandbox/reset`, `POST /_sandbox/expire-tokens`, and the hold, a test hook that is
+off unless asked for: `PUT /_sandbox/hold` with {"holding": true, "passing": N} holds
+every lead call after the next N (each counted and read, not yet checked or acted on)
+until {"holding": false} lets them all go on; `GET /_sandbox/hold` answers
+{"holding", "passing", "held"}.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import dataclasses
 import hmac
 import json
@@ -64,7 +72,7 @@ def build_app(state: SandboxState, connections: Connections) -> Starlette:
 
     def lead_call(act: Callable[[dict[str, Any]], dict[str, Any]], status: int) -> Handler:
         async def handler(request: Request) -> Response:
-            refused, dice = await _admit(state, request)
+            refused, dice = await _admit(state, request, hold=True)
             if refused is not None:
                 return refused
             try:
@@ -109,6 +117,23 @@ def build_app(state: SandboxState, connections: Connections) -> Starlette:
             return JSONResponse({"message": str(exc)}, status_code=400)
         return JSONResponse(dataclasses.asdict(state.faults))
 
+    async def admin_hold(request: Request) -> Response:
+        if request.method == "PUT":
+            try:
+                change = json.loads(await request.body() or b"{}")
+            except ValueError:  # JSONDecodeError is one too
+                change = None
+            holding = change.get("holding") if isinstance(change, dict) else None
+            passing = change.get("passing", 0) if isinstance(change, dict) else None
+            if not isinstance(holding, bool) or type(passing) is not int or passing < 0:
+                return JSONResponse({"message": 'expected {"holding": true or false, '
+                                                '"passing": a count >= 0}'}, status_code=400)
+            if holding:
+                state.hold(passing)
+            else:
+                state.release()
+        return JSONResponse(state.hold_status())
+
     async def admin_reset(request: Request) -> Response:
         state.reset()
         return JSONResponse({"reset": True})
@@ -131,6 +156,7 @@ def build_app(state: SandboxState, connections: Connections) -> Starlette:
         Route("/_sandbox/state", admin_state, methods=["GET"]),
         Route("/_sandbox/faults", admin_faults, methods=["PUT"]),
         Route("/_sandbox/reset", admin_reset, methods=["POST"]),
+        Route("/_sandbox/hold", admin_hold, methods=["GET", "PUT"]),
         Route("/_sandbox/expire-tokens", admin_expire, methods=["POST"]),
     ]
     async def client_gone(_request: Request, _exc: Exception) -> Response:
@@ -143,10 +169,13 @@ def build_app(state: SandboxState, connections: Connections) -> Starlette:
     )
 
 
-async def _admit(state: SandboxState, request: Request) -> tuple[Response | None, Dice]:
+async def _admit(
+    state: SandboxState, request: Request, *, hold: bool = False
+) -> tuple[Response | None, Dice]:
     """The gate, then this request's faults: a refusal or fault answer, and the dice
-    (whose `drop` the handler applies after acting, so the answer is what is lost)."""
-    refused = await _gate(state, request)
+    (whose `drop` the handler applies after acting, so the answer is what is lost).
+    `hold`: a lead call, which waits at the hold (when one is set) inside the gate."""
+    refused = await _gate(state, request, hold=hold)
     if refused is not None:  # no dice drawn: a seed replays the same faults either way
         return refused, Dice(rate_limited=False, server_error=None, drop=False)
     dice = state.roll()
@@ -157,12 +186,14 @@ async def _admit(state: SandboxState, request: Request) -> tuple[Response | None
     return None, dice
 
 
-async def _gate(state: SandboxState, request: Request) -> Response | None:
-    """Count, delay, and check the bearer token and user identifier like the real API."""
+async def _gate(state: SandboxState, request: Request, *, hold: bool) -> Response | None:
+    """Count, (hold,) delay, and check the bearer token and user identifier like the real API."""
     state.count_request(request.scope["path"])
     # Read (and cache) the body before the delay: a real API that got the whole request
     # acts on it even when the client stops waiting for the answer.
     await request.body()
+    if hold:
+        await _hold(state)
     await _latency(state)
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not state.token_valid(token.strip()):
@@ -187,6 +218,26 @@ async def _json_body(request: Request) -> dict[str, Any]:
     if not body:
         raise ApiProblem(400, "Request body can't be empty")
     return body
+
+
+async def _hold(state: SandboxState) -> None:
+    """Wait here while the state holds lead calls (a test hook; see `SandboxState.hold`)."""
+    loop = asyncio.get_running_loop()
+    released: asyncio.Future[None] = loop.create_future()
+
+    def go_on() -> None:
+        if not released.done():
+            released.set_result(None)
+
+    def wake() -> None:  # called by `release`, from any thread
+        with contextlib.suppress(RuntimeError):  # the loop is already closed: nobody waits
+            loop.call_soon_threadsafe(go_on)
+
+    if state.enter_hold(wake):
+        try:
+            await released
+        finally:
+            state.leave_hold(wake)
 
 
 async def _latency(state: SandboxState) -> None:

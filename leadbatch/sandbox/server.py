@@ -2,14 +2,16 @@
 
 `SandboxServer` runs uvicorn (httptools when installed) in a background thread on
 127.0.0.1, serving the app from `sandbox_app` over the state in `sandbox_state`. It is
-seeded with the seed's two assistants, or with an assistants list. `serve_forever` is
-what `leadbatch sandbox` runs: it prints the environment lines to use it and serves
-until Ctrl-C or SIGTERM.
+seeded with the seed's two assistants, or with an assistants list. Its `state` is the
+`SandboxState` (counters, faults, and for tests the hold and `wait_for`); `stop` first
+releases whatever the hold keeps waiting. `serve_forever` is what `leadbatch sandbox`
+runs: it prints the environment lines to use it and serves until Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import signal
 import socket
 import sys
@@ -32,7 +34,7 @@ from .app import (
     Connections,
     build_app,
 )
-from .state import Faults, SandboxState
+from .state import Faults, SandboxState, utc_now
 
 __all__ = [
     "SANDBOX_CLIENT_ID",
@@ -125,14 +127,17 @@ class SandboxServer:
         assistants: Sequence[Assistant] | None = None,
         sequences: Sequence[SequenceSpec] = (),
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
-        """`sequences` makes those known (with their first-step delay); `clock` times tokens."""
+        """`sequences` makes those known (with their first-step delay); `clock` times tokens;
+        `wall_clock` (aware, UTC by default) dates the leads' nextScheduleTime."""
         seeded = (
             [a.model_dump(by_alias=True, mode="json") for a in assistants]
             if assistants is not None
             else list(SEED_ASSISTANTS)
         )
-        self.state = SandboxState(seeded, faults, sequences=sequences, clock=clock)
+        self.state = SandboxState(seeded, faults, sequences=sequences, clock=clock,
+                                  wall_clock=wall_clock)
         self.port = port
         self.url = ""
         self.token_url = ""
@@ -187,6 +192,7 @@ class SandboxServer:
     def stop(self) -> None:
         if self._server is None or self._thread is None:
             return
+        self.state.release()  # a stopping sandbox holds nothing back: held calls are answered
         self._server.should_exit = True
         self._thread.join(10)
         self._server = self._thread = None

@@ -3,6 +3,10 @@
 Pure logic with no HTTP in it, guarded by one lock because the server's event loop and a
 test's thread read and write it at the same time. What the real 7Targets API would refuse
 raises `ApiProblem(status, message)`; the HTTP layer turns it into the answer.
+
+Test hooks, off by default: the hold (`hold`, `release`, `held`) keeps lead calls waiting
+inside the sandbox until a test lets them go, and `wait_for` blocks until a condition on
+the counters or the hold is true, so that tests wait on events and not on the clock.
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ _OPTIONAL_TEXT = ("lastName", "phone", "source", "context", "additionalInformati
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _SORTABLE = {"id", "name", "emailid", "perDayEmailLimit", "defaultScheduleId"}
 DEFAULT_SEQUENCE_NAME = "Recommended"
+
+
+def utc_now() -> dt.datetime:
+    """The sandbox's default wall clock (it dates the leads' nextScheduleTime)."""
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -102,9 +111,13 @@ class SandboxState:
         *,
         sequences: Sequence[SequenceSpec] = (),
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], dt.datetime] = utc_now,
     ) -> None:
-        self._lock = threading.Lock()
+        """`clock` times tokens; `wall_clock` (aware) dates the leads' nextScheduleTime."""
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)  # notified on every counted change
         self._clock = clock
+        self._wall_clock = wall_clock
         self.assistants = [dict(a) for a in assistants]
         self._by_email = {str(a["emailid"]).lower(): a for a in self.assistants}
         self._sequences = tuple(sequences)
@@ -115,6 +128,9 @@ class SandboxState:
         self._requests: Counter[str] = Counter()
         self._tokens: dict[str, float] = {}
         self._next_id = 1001
+        self._holding = False
+        self._passing = 0
+        self._held: list[Callable[[], None]] = []  # the wake-ups of the requests held
 
     # --- what tests and the admin endpoint read -----------------------------------------
 
@@ -135,6 +151,22 @@ class SandboxState:
         with self._lock:
             return dict(self._requests)
 
+    @property
+    def held(self) -> int:
+        """Lead calls waiting at the hold."""
+        with self._lock:
+            return len(self._held)
+
+    def hold_status(self) -> dict[str, Any]:
+        with self._lock:
+            return {"holding": self._holding, "passing": self._passing, "held": len(self._held)}
+
+    def wait_for(self, predicate: Callable[[SandboxState], bool], timeout: float) -> bool:
+        """Block until `predicate(self)` is true (checked on each counted change: requests,
+        leads, the hold); False if `timeout` seconds pass first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: predicate(self), timeout)
+
     def snapshot(self) -> dict[str, Any]:
         return {"leads": self.leads, "post_counts": self.post_counts, "requests": self.requests}
 
@@ -145,17 +177,60 @@ class SandboxState:
             self._post_counts.clear()
             self._requests.clear()
             self._next_id = 1001
+            self._changed.notify_all()
 
     def set_faults(self, faults: Faults) -> None:
         with self._lock:
             self.faults = faults
             self._rng = random.Random(faults.seed)
 
+    # --- the hold (a test hook) ------------------------------------------------------------
+
+    def hold(self, passing: int = 0) -> None:
+        """Hold lead calls from now on (counted and read, not yet acted on) until `release`,
+        except the next `passing` ones, which go on as usual."""
+        if passing < 0:
+            raise ValueError("passing must not be negative")
+        with self._lock:
+            self._holding, self._passing = True, passing
+            self._changed.notify_all()
+
+    def release(self) -> None:
+        """Stop holding; every request held goes on."""
+        with self._lock:
+            self._holding, self._passing = False, 0
+            woken, self._held = self._held, []
+            self._changed.notify_all()
+        for wake in woken:
+            wake()
+
+    def enter_hold(self, wake: Callable[[], None]) -> bool:
+        """A lead call arrives at the hold: False to go on, True if it is held until
+        `wake()` is called (from any thread)."""
+        with self._lock:
+            if not self._holding:
+                return False
+            if self._passing > 0:
+                self._passing -= 1
+                self._changed.notify_all()
+                return False
+            self._held.append(wake)
+            self._changed.notify_all()
+            return True
+
+    def leave_hold(self, wake: Callable[[], None]) -> None:
+        """A held request that stopped waiting on its own (its task was cancelled)."""
+        with self._lock:
+            if wake in self._held:
+                self._held.remove(wake)
+                self._changed.notify_all()
+
     # --- requests, tokens, dice ----------------------------------------------------------
 
     def count_request(self, path: str) -> None:
         with self._lock:
             self._requests[path] += 1
+            self._changed.notify_all()
 
     def issue_token(self) -> tuple[str, int]:
         lifetime = self.faults.token_lifetime
@@ -198,6 +273,7 @@ class SandboxState:
         with self._lock:
             if isinstance(email, str) and email.strip():
                 self._post_counts[email.strip().lower()] += 1
+                self._changed.notify_all()
             fields, assistant = self._checked(body)
             lead = self._leads.get(fields["email"])
             if lead is None:
@@ -226,6 +302,7 @@ class SandboxState:
             fields, _ = self._checked(body)
             lead = self._find(body, fields["email"])
             lead["nextScheduleTime"] = None
+            self._changed.notify_all()
             return _public(lead)
 
     def assistant_page(self, search: str, page: int, size: int, sort: str) -> list[dict[str, Any]]:
@@ -335,8 +412,9 @@ class SandboxState:
         lead["assistantId"] = assistant.get("id")
         lead.setdefault("customFields", [])
         lead.update(state="Cold", subState="Followup", followup=1)
+        self._changed.notify_all()
         if reschedule or "scheduleId" not in lead:
-            now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+            now = self._wall_clock().astimezone(dt.UTC).replace(microsecond=0)
             lead["scheduleId"], lead["scheduleName"] = schedule_id, schedule_name
             lead["nextScheduleTime"] = (now + dt.timedelta(days=delay)).isoformat()
 

@@ -15,13 +15,16 @@ the retry every lead created once in the API.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import json
+import socket
 import threading
 import time
+import urllib.parse
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -263,23 +266,49 @@ def _notes(scenario: Scenario, pulser: Pulser, failed: list[dict[str, Any]]) -> 
     return ". ".join(parts)
 
 
-def _post_and_give_up(url: str, token_url: str, email: str) -> None:
-    """Take a token, then POST a lead and stop waiting for the answer after 0.1 s."""
+@contextlib.contextmanager
+def _lead_posted(url: str, token_url: str, email: str) -> Iterator[None]:
+    """Take a token, then write a whole POST /leads on a socket of its own; leaving the
+    block hangs up without reading a byte of the answer: a client that gave up waiting."""
     auth = httpx.BasicAuth("sandbox-client-id", "sandbox-client-secret")
     token = httpx.post(token_url, auth=auth, data={"grant_type": "client_credentials"}).json()
-    with pytest.raises(httpx.ReadTimeout):
-        httpx.post(f"{url}/leads", timeout=0.1, json={
-            "name": "Slow", "email": email, "assistantEmail": "lyra@7targets.7ts-d.com"},
-            headers={"Authorization": f"Bearer {token['access_token']}",
-                     "7ts-user-identifier": "sandbox-user"})
+    body = json.dumps({"name": "Slow", "email": email,
+                       "assistantEmail": "lyra@7targets.7ts-d.com"}).encode()
+    where = urllib.parse.urlsplit(url)
+    assert where.hostname is not None and where.port is not None
+    head = (f"POST /leads HTTP/1.1\r\nHost: {where.netloc}\r\n"
+            f"Authorization: Bearer {token['access_token']}\r\n"
+            "7ts-user-identifier: sandbox-user\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n")
+    with socket.create_connection((where.hostname, where.port), timeout=30) as sock:
+        sock.sendall(head.encode() + body)
+        yield
+
+
+def _admin(url: str, path: str, change: dict[str, Any] | None = None) -> Any:
+    if change is None:
+        return httpx.get(url + path).json()
+    return httpx.put(url + path, json=change).json()
+
+
+def _until(check: Callable[[], bool], what: str) -> None:
+    """Ask a sandbox process's admin endpoint until `check()` holds (there is no other way
+    to hear from the process); the count of asks is a safety net, not a wait."""
+    for _ in range(6000):
+        if check():
+            return
+        time.sleep(0.01)
+    pytest.fail(f"{what}: not seen (asked 6000 times)")
 
 
 def test_the_sandbox_acts_on_a_request_whose_client_gave_up_waiting() -> None:
-    with SandboxServer(faults=Faults(latency=0.4)) as sandbox:
-        _post_and_give_up(sandbox.url, sandbox.token_url, "slow@example.org")
-        deadline = time.monotonic() + 1.5
-        while not sandbox.state.post_counts and time.monotonic() < deadline:
-            time.sleep(0.05)
+    with SandboxServer(faults=Faults(latency=0.3)) as sandbox:
+        sandbox.state.hold()  # the request stays inside the sandbox, unanswered
+        with _lead_posted(sandbox.url, sandbox.token_url, "slow@example.org"):
+            assert sandbox.state.wait_for(lambda s: s.held == 1, timeout=60)
+        assert sandbox.state.post_counts == {}  # the client gave up before the sandbox acted
+        sandbox.state.release()  # then its delay (the hang-up is seen meanwhile), then it acts
+        assert sandbox.state.wait_for(lambda s: bool(s.post_counts), timeout=60)
         assert sandbox.state.post_counts == {"slow@example.org": 1}
 
 
@@ -287,8 +316,13 @@ def test_a_client_giving_up_leaves_no_traceback_in_the_sandbox_output(
     spawn_sandbox: Callable[..., Any]
 ) -> None:
     process = spawn_sandbox("--latency", "0.3")
-    _post_and_give_up(process.url, process.env["LEADBATCH_TOKEN_URL"], "slow@example.org")
-    time.sleep(0.5)  # the sandbox's delay runs out, the handler goes on
+    _admin(process.url, "/_sandbox/hold", {"holding": True})
+    with _lead_posted(process.url, process.env["LEADBATCH_TOKEN_URL"], "slow@example.org"):
+        _until(lambda: _admin(process.url, "/_sandbox/hold")["held"] == 1, "the request held")
+    # let it go: the sandbox's delay runs out, the handler goes on and answers nobody
+    _admin(process.url, "/_sandbox/hold", {"holding": False})
+    _until(lambda: _admin(process.url, "/_sandbox/state")["post_counts"] == {
+        "slow@example.org": 1}, "the lead acted on")
     assert process.stop() == 0
     assert "Traceback" not in process.stderr_text()
 
