@@ -23,7 +23,8 @@ from python_calamine import CalamineWorkbook
 
 from leadbatch.errors import UsageError
 from leadbatch.workbook import Cell, SheetSpec, write_workbook
-from leadbatch.workbook.render import column_name, crc32_combine
+from leadbatch.workbook.render import column_name
+from leadbatch.workbook.splice import crc32_combine
 
 HEADERS = ["text", "more", "number", "flag"]
 AWKWARD: list[str] = [
@@ -293,9 +294,9 @@ def test_zip64_records_when_a_part_is_over_zip_limits(
 ) -> None:
     # A Plan sheet over 2 GiB of XML takes about 1.7 million rows; the ZIP64 records it
     # needs are written the same way past a lowered threshold, so a small file shows them.
-    import leadbatch.workbook.render as sheetxml
+    import leadbatch.workbook.splice as splice
 
-    monkeypatch.setattr(sheetxml, "_ZIP64_LIMIT", 1_000)
+    monkeypatch.setattr(splice, "_ZIP64_LIMIT", 1_000)
     rows: list[list[Cell]] = [[f"row {n}", "x" * 50, n, n % 2 == 0] for n in range(3_000)]
     path = write_workbook(tmp_path / "big.xlsx", [SheetSpec("Plan", HEADERS, rows)])
     assert b"PK\x06\x06" in path.read_bytes()  # the ZIP64 end of central directory
