@@ -151,9 +151,13 @@ def test_awkward_values_read_as_xlsxwriters_own_by_openpyxl_and_calamine(
 def test_the_sheet_xml_is_xlsxwriters_own(tmp_path: Path) -> None:
     """Cell for cell the same XML xlsxwriter writes, so what Excel accepts from it."""
     rows = [r for r in _rows() if r[0] != "<r>rich?</r>"]
-    streamed = write_workbook(tmp_path / "s.xlsx", [SheetSpec("S", HEADERS, rows)])
+    # A fixed `created`: two writes either side of a second would differ in docProps.
+    props = {"created": dt.datetime(2030, 1, 7, tzinfo=dt.UTC)}
+    streamed = write_workbook(tmp_path / "s.xlsx", [SheetSpec("S", HEADERS, rows)],
+                              properties=props)
     by_xlsxwriter = write_workbook(tmp_path / "x.xlsx",
-                                   [SheetSpec("S", HEADERS, rows, stream=False)])
+                                   [SheetSpec("S", HEADERS, rows, stream=False)],
+                                   properties=props)
     with zipfile.ZipFile(streamed) as a, zipfile.ZipFile(by_xlsxwriter) as b:
         assert a.namelist() == b.namelist()
         for name in a.namelist():
