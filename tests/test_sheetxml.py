@@ -23,7 +23,8 @@ from python_calamine import CalamineWorkbook
 
 from leadbatch.errors import UsageError
 from leadbatch.workbook import Cell, SheetSpec, write_workbook
-from leadbatch.workbook.render import column_name, crc32_combine
+from leadbatch.workbook.render import column_name
+from leadbatch.workbook.splice import crc32_combine
 
 HEADERS = ["text", "more", "number", "flag"]
 AWKWARD: list[str] = [
@@ -150,9 +151,13 @@ def test_awkward_values_read_as_xlsxwriters_own_by_openpyxl_and_calamine(
 def test_the_sheet_xml_is_xlsxwriters_own(tmp_path: Path) -> None:
     """Cell for cell the same XML xlsxwriter writes, so what Excel accepts from it."""
     rows = [r for r in _rows() if r[0] != "<r>rich?</r>"]
-    streamed = write_workbook(tmp_path / "s.xlsx", [SheetSpec("S", HEADERS, rows)])
+    # A fixed `created`: two writes either side of a second would differ in docProps.
+    props = {"created": dt.datetime(2030, 1, 7, tzinfo=dt.UTC)}
+    streamed = write_workbook(tmp_path / "s.xlsx", [SheetSpec("S", HEADERS, rows)],
+                              properties=props)
     by_xlsxwriter = write_workbook(tmp_path / "x.xlsx",
-                                   [SheetSpec("S", HEADERS, rows, stream=False)])
+                                   [SheetSpec("S", HEADERS, rows, stream=False)],
+                                   properties=props)
     with zipfile.ZipFile(streamed) as a, zipfile.ZipFile(by_xlsxwriter) as b:
         assert a.namelist() == b.namelist()
         for name in a.namelist():
@@ -293,9 +298,9 @@ def test_zip64_records_when_a_part_is_over_zip_limits(
 ) -> None:
     # A Plan sheet over 2 GiB of XML takes about 1.7 million rows; the ZIP64 records it
     # needs are written the same way past a lowered threshold, so a small file shows them.
-    import leadbatch.workbook.render as sheetxml
+    import leadbatch.workbook.splice as splice
 
-    monkeypatch.setattr(sheetxml, "_ZIP64_LIMIT", 1_000)
+    monkeypatch.setattr(splice, "_ZIP64_LIMIT", 1_000)
     rows: list[list[Cell]] = [[f"row {n}", "x" * 50, n, n % 2 == 0] for n in range(3_000)]
     path = write_workbook(tmp_path / "big.xlsx", [SheetSpec("Plan", HEADERS, rows)])
     assert b"PK\x06\x06" in path.read_bytes()  # the ZIP64 end of central directory

@@ -2,7 +2,7 @@
 as values only, and the plan and results workbooks read back.
 
 `writer` builds workbooks from `SheetSpec`s with xlsxwriter; `render` writes the data
-rows of big sheets itself, many times faster, and splices them in.
+rows of big sheets itself, many times faster, and `splice` splices them into its zip.
 """
 
 from __future__ import annotations

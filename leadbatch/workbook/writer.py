@@ -6,7 +6,8 @@ place, so a crash never leaves half a file where the user expects their results.
 
 xlsxwriter writes each workbook's structure: styles, header rows, widths, freeze panes,
 autofilters, charts, validations, properties. The data rows, a plan's millions of cells,
-are rendered by `sheetxml` (a few times faster) and spliced into xlsxwriter's sheets.
+are rendered by `render` (a few times faster) and spliced into xlsxwriter's sheets by
+`splice`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ..errors import UsageError
-from .render import RenderedRows, assemble, render_rows
+from .render import RenderedRows, render_rows
+from .splice import assemble
 
 Cell = str | int | float | bool | dt.date | None
 
