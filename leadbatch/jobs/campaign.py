@@ -13,7 +13,16 @@ from pathlib import Path
 from ..config import ApiSettings, PlanSettings
 from ..models import Assistant, Outcome, ResultRow, RowError, RowStatus, unsent
 from ..plan import SendingCalendar, email_days, plan_leads
-from ..send import Booking, Journal, Ledger, SendState, account_of, default_ledger_path
+from ..send import (
+    Booking,
+    ClaimState,
+    Journal,
+    Ledger,
+    SendState,
+    account_of,
+    claim_key,
+    default_ledger_path,
+)
 
 
 def open_ledger(api: ApiSettings) -> Ledger:
@@ -59,13 +68,15 @@ def ledger_proof(rows: Sequence[ResultRow], ledger: Ledger, campaign: str) -> li
     and sent by `retry` stays created with the address it was sent with, whatever an older
     plan of the same row says: no command moves a row backwards."""
     by_row = ledger.by_row(campaign)
+    emails = {r.plan.source.email for r in rows}
     out: list[ResultRow] = []
     for row in rows:
         sent = by_row.get(row.row)
         src = row.plan.source
         if (sent is None or row.outcome.succeeded or row.plan.status is not RowStatus.PLANNED
-                or src.action != "create" or src.email is None or src.email == sent.email):
-            out.append(row)
+                or src.action != "create" or src.email is None or src.email == sent.email
+                or sent.email in emails or not _failed_here(ledger, src.email, campaign, row.row)):
+            out.append(row)  # rows that moved in an edited sheet are not this case
             continue
         src.set_field("email", sent.email)
         plan = replace(row.plan, assistant_email=sent.assistant_email or row.plan.assistant_email)
@@ -73,6 +84,13 @@ def ledger_proof(rows: Sequence[ResultRow], ledger: Ledger, campaign: str) -> li
             RowStatus.CREATED, lead_id=sent.lead_id, http_status=sent.http_status,
             attempts=sent.attempts, sent_at=sent.sent_at), recorded=RowStatus.CREATED))
     return out
+
+
+def _failed_here(ledger: Ledger, email: str, campaign: str, row: int) -> bool:
+    """This row's address failed in this campaign: the row the user fixed and retried."""
+    found = ledger.get(claim_key("create", email, campaign))
+    return (found is not None and found.state is ClaimState.FAILED
+            and found.campaign == campaign and found.row == row)
 
 
 def already_sent(rows: Sequence[ResultRow], ledger: Ledger, campaign: str) -> list[ResultRow]:

@@ -37,7 +37,7 @@ from .journal import (
     row_key,
     send_key,
 )
-from .ledger import Booking, Ledger, account_of, claim_key
+from .ledger import Booking, ClaimState, Ledger, account_of, claim_key
 from .ledger import default_path as default_ledger_path
 from .retry import RetryPolicy, parse_retry_after
 
@@ -61,6 +61,7 @@ __all__ = [
     "ABOUT",
     "INTERRUPTED",
     "Booking",
+    "ClaimState",
     "ClientCredentialsAuth",
     "Decision",
     "Journal",

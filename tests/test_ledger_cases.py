@@ -1,0 +1,232 @@
+"""The ledger's promises, driven through the command line against the sandbox as a user's
+days go: never twice (across outputs, symlinks, retries and processes), never over a
+limit (across runs, sheets and missed days). Every case counts the POSTs per email the
+sandbox acted on."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from test_cli_run import Run, results_rows, wait_until
+
+from leadbatch.cli import main
+from leadbatch.models import Assistant
+from leadbatch.sandbox import SandboxServer
+from leadbatch.send import Ledger, account_of
+
+MON = dt.date(2030, 1, 7)  # a Monday
+A, B = "a@7t.example", "b@7t.example"
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[SandboxServer]:
+    """Two assistants at 10 emails a day; the environment points at them."""
+    assistants = [Assistant(emailid=A, name="Ann", perDayEmailLimit=10),
+                  Assistant(emailid=B, name="Bea", perDayEmailLimit=10)]
+    with SandboxServer(assistants=assistants) as sandbox:
+        for name, value in sandbox.env().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(tmp_path)
+        yield sandbox
+
+
+def leads(path: Path, emails: list[str]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Name", "Email"])
+        w.writerows([f"N{i}", e] for i, e in enumerate(emails))
+    return path
+
+
+def cli(capsys: pytest.CaptureFixture[str], day: dt.date, *args: str) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as done:
+        main(list(args), obj={"clock": lambda: dt.datetime.combine(day, dt.time(9), dt.UTC)})
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err
+    code = done.value.code
+    assert isinstance(code, int)
+    return code, out + err
+
+
+def per_assistant(sandbox: SandboxServer) -> Counter[str]:
+    return Counter(lead["assistantEmail"] for lead in sandbox.state.leads.values())
+
+
+def ledger(sandbox: SandboxServer) -> Ledger:
+    return Ledger(os.environ["LEADBATCH_LEDGER"], account_of(sandbox.url, "sandbox-user"))
+
+
+def statuses(path: Path) -> Counter[str]:
+    return Counter(r["status"] for r in results_rows(path))
+
+
+def test_a_symlinked_output_is_the_same_campaign(
+    server: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emails = [f"s{i}@x.example" for i in range(8)]
+    leads(tmp_path / "l.csv", emails)
+    assert cli(capsys, MON, "run", "l.csv", "-o", "res.xlsx")[0] == 0
+    (tmp_path / "other.xlsx").symlink_to(tmp_path / "res.xlsx")
+    code, out = cli(capsys, MON, "run", "l.csv", "-o", "other.xlsx")
+    assert code == 0, out
+    assert server.state.post_counts == dict.fromkeys(emails, 1)
+    assert (tmp_path / "other.xlsx").is_symlink()  # written through, not replaced
+    assert statuses(tmp_path / "res.xlsx") == {"created": 8}
+
+
+def test_another_output_and_another_folder_never_create_a_lead_twice(
+    server: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emails = [f"o{i}@x.example" for i in range(6)]
+    leads(tmp_path / "l.csv", emails)
+    assert cli(capsys, MON, "run", "l.csv", "-o", "first.xlsx")[0] == 0
+    (tmp_path / "elsewhere").mkdir()
+    code, out = cli(capsys, MON, "run", "l.csv", "-o", "elsewhere/second.xlsx")
+    assert code == 0, out
+    assert server.state.post_counts == dict.fromkeys(emails, 1)
+    rows = results_rows(tmp_path / "elsewhere" / "second.xlsx")
+    assert {r["status"] for r in rows} == {"already sent"}
+    assert rows[0]["error"].startswith("already sent on ") and "by first.xlsx" in rows[0]["error"]
+
+
+def test_retry_into_another_workbook_then_the_original_sends_nothing_again(
+    server: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emails = [f"r{i}@x.example" for i in range(5)] + ["bad@blocked.example"]
+    leads(tmp_path / "l.csv", emails)
+    server.state.set_faults(server.state.faults.updated({"reject_emails": ["@blocked.example"]}))
+    assert cli(capsys, MON, "run", "l.csv", "-o", "r.xlsx")[0] == 1
+    server.state.set_faults(server.state.faults.updated({"reject_emails": []}))
+    assert cli(capsys, MON, "retry", "r.xlsx", "-o", "out.xlsx")[0] == 0
+    before = server.state.post_counts
+    code, out = cli(capsys, MON, "retry", "r.xlsx")
+    assert code == 0, out
+    assert server.state.post_counts == before  # nothing POSTed again
+    assert statuses(tmp_path / "r.xlsx") == {"created": 6}
+
+
+def test_a_row_fixed_and_retried_stays_created_when_the_plan_runs_again(
+    server: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emails = ["p0@x.example", "old@blocked.example", "p2@x.example"]
+    leads(tmp_path / "l.csv", emails)
+    server.state.set_faults(server.state.faults.updated({"reject_emails": ["@blocked.example"]}))
+    assert cli(capsys, MON, "plan", "l.csv", "-o", "plan.xlsx")[0] == 0
+    assert cli(capsys, MON, "run", "plan.xlsx", "-o", "r.xlsx")[0] == 1
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    ws = book["Results"]
+    header = [c.value for c in ws[1]]
+    column = len(header) - header[::-1].index("Email")  # the input's own column
+    ws.cell(row=3, column=column, value="new@x.example")  # the user fixes the address
+    book.save(tmp_path / "r.xlsx")
+    assert cli(capsys, MON, "retry", "r.xlsx")[0] == 0
+    code, out = cli(capsys, MON + dt.timedelta(days=1), "run", "plan.xlsx", "-o", "r.xlsx")
+    assert code == 0, out
+    rows = results_rows(tmp_path / "r.xlsx")
+    assert [(r["row"], r["status"], r["email"]) for r in rows] == [
+        (2, "created", "p0@x.example"), (3, "created", "new@x.example"),
+        (4, "created", "p2@x.example")]
+    assert server.state.post_counts == {"p0@x.example": 1, "old@blocked.example": 1,
+                                        "new@x.example": 1, "p2@x.example": 1}
+    assert len(server.state.leads) == statuses(tmp_path / "r.xlsx")["created"] == 3
+
+
+def test_a_changed_sheet_run_again_the_same_day_keeps_every_limit(
+    server: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emails = [f"c{i}@x.example" for i in range(30)]
+    leads(tmp_path / "l.csv", emails)
+    assert cli(capsys, MON, "run", "l.csv", "-o", "r.xlsx")[0] == 0
+    assert per_assistant(server) == {A: 10, B: 10}  # 10 wait for tomorrow
+    leads(tmp_path / "l.csv", [emails[0], "inserted@x.example", *emails[1:]])
+    code, out = cli(capsys, MON, "run", "l.csv", "-o", "r.xlsx")
+    assert code == 0, out
+    assert per_assistant(server) == {A: 10, B: 10}  # today has no room left
+    assert cli(capsys, MON + dt.timedelta(days=1), "run", "l.csv", "-o", "r.xlsx")[0] == 0
+    assert sum(per_assistant(server).values()) == 31
+    assert max(server.state.post_counts.values()) == 1
+    assert statuses(tmp_path / "r.xlsx") == {"created": 31}
+
+
+def test_a_day_cron_missed_is_not_sent_on_top_of_today(
+    server: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emails = [f"m{i}@x.example" for i in range(50)]
+    leads(tmp_path / "l.csv", emails)
+    assert cli(capsys, MON, "run", "l.csv", "-o", "r.xlsx")[0] == 0  # Mon 20, Tue 20, Wed 10
+    wed = MON + dt.timedelta(days=2)  # Tuesday's run never happened
+    code, out = cli(capsys, wed, "run", "l.csv", "-o", "r.xlsx")
+    assert code == 0, out
+    assert per_assistant(server) == {A: 20, B: 20}  # 20 on Monday, 20 (not 30) on Wednesday
+    rows = results_rows(tmp_path / "r.xlsx")
+    moved = [r for r in rows if r["warning"] and "a day no run sent it" in r["warning"]]
+    assert moved and {r["status"] for r in moved} <= {"created", "pending"}
+    assert Counter(r["status"] for r in rows) == {"created": 40, "pending": 10}
+    thu = wed + dt.timedelta(days=1)
+    assert cli(capsys, thu, "run", "l.csv", "-o", "r.xlsx")[0] == 0
+    assert server.state.post_counts == dict.fromkeys(emails, 1)
+
+
+def test_a_second_sheet_counts_the_first_ones_followups(
+    server: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "leadbatch.toml").write_text("[plan]\ndefault_steps = [0, 1]\n")
+    leads(tmp_path / "a.csv", [f"a{i}@x.example" for i in range(10)])
+    leads(tmp_path / "b.csv", [f"b{i}@x.example" for i in range(20)])
+    assert cli(capsys, MON, "run", "a.csv", "-o", "a.xlsx")[0] == 0
+    tue = MON + dt.timedelta(days=1)
+    assert cli(capsys, tue, "run", "b.csv", "-o", "b.xlsx")[0] == 0
+    with ledger(server) as book:
+        days = book.days()
+    assert days and all(firm + planned <= 10 for _, _, firm, planned in days), days
+    on_tuesday = sum(firm for _, day, firm, _ in days if day == tue)
+    assert on_tuesday == 20  # A's 10 followups and B's first 10, not B's 20 as well
+
+
+def test_two_runs_at_once_on_different_outputs_send_each_lead_once(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    emails = [f"t{i}@x.example" for i in range(16)]
+    leads(tmp_path / "l.csv", emails)
+    server.state.set_faults(server.state.faults.updated({"latency": 0.02}))
+    env = dict(os.environ)
+    runs = [subprocess.Popen([sys.executable, "-m", "leadbatch", "run", "l.csv", "-o", out,
+                              "--days", "mon,tue,wed,thu,fri,sat,sun", "--start", "2030-01-07",
+                              "--through", "2030-01-07"], cwd=tmp_path, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for out in ("one.xlsx", "two.xlsx")]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode in (0, 1) and "Traceback" not in err, err
+    assert server.state.post_counts == dict.fromkeys(emails, 1)
+
+
+def test_sigterm_stops_like_ctrl_c_and_writes_the_workbook(
+    server: SandboxServer, tmp_path: Path
+) -> None:
+    emails = [f"k{i}@x.example" for i in range(20)]
+    leads(tmp_path / "l.csv", emails)
+    server.state.hold(passing=3)
+    env: dict[str, Any] = dict(os.environ)
+    run = Run("run", "l.csv", "-o", "r.xlsx", "--days", "mon,tue,wed,thu,fri,sat,sun",
+              "--concurrency", "2", env=env, cwd=tmp_path)
+    wait_until(server, "two requests held", lambda s: s.held == 2, run)
+    run.proc.send_signal(signal.SIGTERM)
+    run.await_line("leadbatch: stopping: ")
+    server.state.release()
+    code, out, err = run.wait(60)
+    assert code == 1, err
+    rows = results_rows(tmp_path / "r.xlsx")
+    assert Counter(r["status"] for r in rows)["created"] == 5
+    assert len(rows) == 20
