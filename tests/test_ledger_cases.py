@@ -227,6 +227,7 @@ def test_sigterm_stops_like_ctrl_c_and_writes_the_workbook(
     server.state.release()
     code, out, err = run.wait(60)
     assert code == 1, err
+    assert "rows due but not finished: run the same command again" in out
     rows = results_rows(tmp_path / "r.xlsx")
     assert Counter(r["status"] for r in rows)["created"] == 5
     assert len(rows) == 20
