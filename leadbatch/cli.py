@@ -252,11 +252,13 @@ def plan(
 @planning_options
 @reading_options
 @sending_options
+@click.option("--allow-resend", is_flag=True,
+              help="Create again the leads earlier campaigns created (the ledger says which).")
 @click.pass_context
 def run(ctx: click.Context, /, source: Path, output: Path, assistants_file: str | None,
         config: Path | None, through: dt.date | None, concurrency: int, rate: float | None,
         phone_region: str | None, date_order: str | None, mapping: tuple[str, ...],
-        **flags: Any) -> int:
+        allow_resend: bool, **flags: Any) -> int:
     """Send the leads that are due; later ones are recorded as pending.
 
     LEADS_OR_PLAN is an input sheet (planned now, with the planning options) or a plan
@@ -280,6 +282,7 @@ def run(ctx: click.Context, /, source: Path, output: Path, assistants_file: str 
                    err=True)
     with SendDisplay() as display:
         result = run_job(source, output, api=api, settings=settings, read=read,
+                         allow_resend=allow_resend,
                          assistants=lambda: find_assistants(assistants_file),
                          sending=display.sending(through, concurrency, rate),
                          clock=clock_of(ctx))
@@ -308,6 +311,56 @@ def retry(ctx: click.Context, results: Path, output: Path | None, through: dt.da
                            sending=display.sending(through, concurrency, rate),
                            clock=clock_of(ctx))
     return _print_results(result)
+
+
+@cli.group("ledger", invoke_without_command=True)
+@click.option("--email", metavar="EMAIL", help="Only the sends to this address.")
+@click.option("--json", "as_json", is_flag=True, help="Print the ledger as JSON.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write it to this workbook (.xlsx) instead.")
+@click.pass_context
+def ledger_command(ctx: click.Context, email: str | None, as_json: bool,
+                   output: Path | None) -> int:
+    """What the account's ledger knows: emails per day and assistant (sent and planned,
+    followups included) and every send. The ledger is LEADBATCH_LEDGER, else a file per
+    account in the user's data folder."""
+    if ctx.invoked_subcommand is not None:
+        return EXIT_OK
+    import json
+
+    from .jobs import ledger_tables, write_ledger_workbook
+
+    days, sends = ledger_tables(load_api_settings(), email)
+    if output is not None:
+        if output.suffix.lower() != ".xlsx":
+            raise UsageError(f"-o {output}: the ledger export is an Excel workbook: use a name "
+                             "ending in .xlsx")
+        click.echo(f"Ledger written to {write_ledger_workbook(output, days, sends)}")
+    elif as_json:
+        click.echo(json.dumps({"days": [] if email else days, "sends": sends}, indent=2))
+    else:
+        if not email:
+            click.echo("day         assistant                       sent  planned")
+            for d in days:
+                click.echo(f"{d['day']}  {d['assistant']!s:30} {d['sent']:>5} {d['planned']:>8}")
+        for s in sends:
+            click.echo(f"{s['email']}: {s['action']} {s['state']} {s['sentAt']} by "
+                       f"{Path(str(s['results'])).name} row {s['row']} (lead {s['leadId'] or '-'})")
+        click.echo(f"{len(sends)} send{'' if len(sends) == 1 else 's'}"
+                   + ("" if email else f", {len(days)} assistant-days booked"))
+    return EXIT_OK
+
+
+@ledger_command.command("forget")
+@click.argument("email")
+def ledger_forget(email: str) -> int:
+    """Forget the sends to EMAIL, so that the next run may create it again (on purpose)."""
+    from .jobs import forget_sends
+
+    gone = forget_sends(load_api_settings(), email)
+    click.echo(f"Forgot {gone} send{'' if gone == 1 else 's'} to {email}: the next run may "
+               "create it again.")
+    return EXIT_OK
 
 
 def _print_results(result: Any) -> int:

@@ -231,3 +231,38 @@ def test_sigterm_stops_like_ctrl_c_and_writes_the_workbook(
     rows = results_rows(tmp_path / "r.xlsx")
     assert Counter(r["status"] for r in rows)["created"] == 5
     assert len(rows) == 20
+
+
+def test_the_ledger_command_shows_days_and_sends_and_forgets_on_purpose(
+    server: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "leadbatch.toml").write_text("[plan]\ndefault_steps = [0, 1]\n")
+    leads(tmp_path / "l.csv", ["x@x.example", "y@x.example"])
+    assert cli(capsys, MON, "run", "l.csv", "-o", "r.xlsx")[0] == 0
+    code, out = cli(capsys, MON, "ledger")
+    assert code == 0
+    assert out.splitlines()[1:3] == [
+        f"2030-01-07  {A:30}     1        0", f"2030-01-07  {B:30}     1        0"]
+    assert out.splitlines()[-1] == "2 sends, 4 assistant-days booked"
+    code, out = cli(capsys, MON, "ledger", "--email", "X@x.example", "--json")
+    sends = __import__("json").loads(out)["sends"]
+    assert [(s["email"], s["state"], s["row"]) for s in sends] == [("x@x.example", "succeeded", 2)]
+    assert cli(capsys, MON, "ledger", "-o", "ledger.xlsx")[0] == 0
+    assert openpyxl.load_workbook(tmp_path / "ledger.xlsx").sheetnames == ["Days", "Sends"]
+    code, out = cli(capsys, MON, "ledger", "forget", "x@x.example")
+    assert out == "Forgot 1 send to x@x.example: the next run may create it again.\n"
+    leads(tmp_path / "again.csv", ["x@x.example"])
+    assert cli(capsys, MON, "run", "again.csv", "-o", "again.xlsx")[0] == 0
+    assert server.state.post_counts["x@x.example"] == 2  # the deliberate re-send
+
+
+def test_allow_resend_creates_again_on_purpose(
+    server: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leads(tmp_path / "l.csv", ["z@x.example"])
+    assert cli(capsys, MON, "run", "l.csv", "-o", "one.xlsx")[0] == 0
+    assert cli(capsys, MON, "run", "l.csv", "-o", "two.xlsx")[0] == 0
+    assert server.state.post_counts == {"z@x.example": 1}
+    assert cli(capsys, MON, "run", "l.csv", "-o", "three.xlsx", "--allow-resend")[0] == 0
+    assert server.state.post_counts == {"z@x.example": 2}
+    assert statuses(tmp_path / "three.xlsx") == {"created": 1}

@@ -7,6 +7,7 @@ workbook. The CLI only parses options and calls these.
 
 from __future__ import annotations
 
+from .campaign import forget_sends, ledger_tables, write_ledger_workbook
 from .checking import (
     PlanResult,
     find_assistants,
@@ -23,6 +24,8 @@ __all__ = [
     "Sending",
     "carry_over",
     "find_assistants",
+    "forget_sends",
+    "ledger_tables",
     "plan_job",
     "read_back",
     "rebuild_results",
@@ -30,4 +33,5 @@ __all__ = [
     "run_job",
     "validate_job",
     "workbook_kind",
+    "write_ledger_workbook",
 ]

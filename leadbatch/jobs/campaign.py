@@ -117,6 +117,17 @@ def already_sent(rows: Sequence[ResultRow], ledger: Ledger, campaign: str) -> li
     return out
 
 
+def resend(rows: Sequence[ResultRow], ledger: Ledger, campaign: str) -> list[ResultRow]:
+    """--allow-resend: the ledger forgets what earlier campaigns created of these leads,
+    so they are created again."""
+    for email in {e for e, s in ledger.sent(
+            r.plan.source.email for r in rows if r.plan.status is RowStatus.PLANNED
+            and r.plan.source.action == "create" and r.plan.source.email).items()
+            if s.campaign != campaign}:
+        ledger.forget(email)
+    return list(rows)
+
+
 def replan_overdue(rows: Sequence[ResultRow], ledger: Ledger, campaign: str, *,
                    settings: PlanSettings, assistants: Callable[[], Sequence[Assistant]],
                    today: dt.date) -> list[ResultRow]:
@@ -171,3 +182,41 @@ def book(ledger: Ledger, campaign: str, rows: Sequence[ResultRow], settings: Pla
     ledger.unbook(campaign, gone)
     ledger.book(campaign, bookings)
 
+
+
+def ledger_tables(api: ApiSettings, email: str | None = None
+                  ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """`leadbatch ledger`: (emails per day and assistant, past and planned, followups
+    included; every send, or those to `email`)."""
+    with open_ledger(api) as ledger:
+        days: list[dict[str, object]] = [{"day": d.isoformat(), "assistant": a, "sent": firm, "planned": planned}
+                for a, d, firm, planned in ledger.days()]
+        sends: list[dict[str, object]] = [{"email": s.email, "action": s.action, "state": s.state.value,
+                  "assistant": s.assistant_email or "", "leadId": s.lead_id,
+                  "sentAt": s.sent_at or "", "results": s.campaign, "row": s.row,
+                  "source": s.source, "error": s.error} for s in ledger.sends(email)]
+    return days, sends
+
+
+def forget_sends(api: ApiSettings, email: str) -> int:
+    """`leadbatch ledger forget EMAIL`: a deliberate re-send; how many sends were forgotten."""
+    with open_ledger(api) as ledger:
+        return ledger.forget(email)
+
+
+def write_ledger_workbook(path: Path, days: Sequence[dict[str, object]],
+                          sends: Sequence[dict[str, object]]) -> Path:
+    from ..workbook import SheetSpec, write_workbook
+
+    def sheet(name: str, table: Sequence[dict[str, object]], headers: list[str]) -> SheetSpec:
+        return SheetSpec(name=name, headers=headers,
+                         rows=[[_cell(r.get(h)) for h in headers] for r in table])
+
+    return write_workbook(path, [
+        sheet("Days", days, ["day", "assistant", "sent", "planned"]),
+        sheet("Sends", sends, ["email", "action", "state", "assistant", "leadId", "sentAt",
+                               "results", "row", "source", "error"])])
+
+
+def _cell(value: object) -> str | int | None:
+    return value if isinstance(value, int | str) or value is None else str(value)

@@ -47,6 +47,7 @@ from .campaign import (
     ledger_proof,
     open_ledger,
     replan_overdue,
+    resend,
 )
 from .checking import read_back, workbook_kind
 
@@ -118,8 +119,10 @@ def rebuild_results(results: str | Path, out: str | Path | None = None) -> Path:
 
 def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSettings,
             assistants: Callable[[], Sequence[Assistant]], sending: Sending,
-            read: ReadSettings | None = None, clock: Clock = utc_now) -> JobResult:
-    """`leadbatch run`: plan `source` (or take its plan) and send what is due."""
+            read: ReadSettings | None = None, allow_resend: bool = False,
+            clock: Clock = utc_now) -> JobResult:
+    """`leadbatch run`: plan `source` (or take its plan) and send what is due.
+    `allow_resend`: leads earlier campaigns created are created again (on purpose)."""
     _check_output(output, source)
     target = output.resolve()  # a symlink is written through: one campaign, one journal
     today = today_in(settings.timezone, clock)
@@ -135,7 +138,8 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
             mode, start = _mode(book_, settings), _date(book_.about.get("start"))
         else:
             rows, headers, start, planned_on = _plan_sheet(
-                source, settings, read, assistants, journal, prior, today, ledger, campaign)
+                source, settings, read, assistants, journal, prior, today, ledger, campaign,
+                allow_resend)
             mode = settings.mode
         if prior is not None:
             rows = carry_over(rows, prior.rows)
@@ -143,7 +147,9 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
             raise UsageError(f"{source}: {len(rows):,} rows do not fit in one results sheet "
                              f"(Excel's limit is {limits.MAX_SHEET_ROWS - 1:,}): split the input "
                              "into smaller files")
-        rows = already_sent(ledger_proof(rows, ledger, campaign), ledger, campaign)
+        rows = ledger_proof(rows, ledger, campaign)
+        rows = resend(rows, ledger, campaign) if allow_resend else already_sent(rows, ledger,
+                                                                               campaign)
         book(ledger, campaign, rows, settings)
         if mode == "release":
             rows = replan_overdue(rows, ledger, campaign, settings=settings,
@@ -166,6 +172,7 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
 def _plan_sheet(source: Path, settings: PlanSettings, read: ReadSettings | None,
                 assistants: Callable[[], Sequence[Assistant]], journal: Journal,
                 prior: ReadBack | None, today: dt.date, ledger: Ledger, campaign: str,
+                allow_resend: bool = False,
                 ) -> tuple[list[ResultRow], list[str], dt.date, dt.date | None]:
     """An input sheet, planned around the emails other campaigns booked. Run again on the
     same sheet, it is planned as on the first run's day, so the plan (and what is due
@@ -191,7 +198,7 @@ def _plan_sheet(source: Path, settings: PlanSettings, read: ReadSettings | None,
     # What other campaigns created is flagged, not planned: it takes no room.
     elsewhere = {send_key("create", e) for e, s in ledger.sent(
         r.email for r in sheet.rows if r.email and r.action == "create").items()
-        if s.campaign != campaign}
+        if s.campaign != campaign} if not allow_resend else set()
     skipped = done | elsewhere
     booked = ledger.load(since=day, campaign=campaign, firm_too=same)
     plan = plan_leads([r for r in sheet.rows if _source_key(r) not in skipped], assistants(),
