@@ -10,7 +10,7 @@ COMMANDS = sorted(cli.commands)
 
 def test_the_designed_commands_all_exist() -> None:
     assert sorted(
-        ["validate", "assistants", "plan", "run", "retry", "template", "sandbox"]
+        ["validate", "assistants", "plan", "run", "retry", "template", "sandbox", "ledger"]
     ) == COMMANDS
 
 
