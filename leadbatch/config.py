@@ -85,6 +85,17 @@ def _warn_if_loose(env_file: Path) -> None:
         )
 
 
+def account_from_env(cwd: Path | None = None,
+                     environ: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """(API URL, user identifier) when the environment names an account, without needing
+    its secret (a dry-run plan reads the account's ledger with it); else None."""
+    env = _environment(cwd, environ)
+    user = env.get("LEADBATCH_USER_IDENTIFIER", "").strip()
+    if not user:
+        return None
+    return env.get("LEADBATCH_API_URL", "").strip() or DEFAULT_API_URL, user
+
+
 def load_api_settings(
     cwd: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> ApiSettings:

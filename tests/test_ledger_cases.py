@@ -266,3 +266,15 @@ def test_allow_resend_creates_again_on_purpose(
     assert cli(capsys, MON, "run", "l.csv", "-o", "three.xlsx", "--allow-resend")[0] == 0
     assert server.state.post_counts == {"z@x.example": 2}
     assert statuses(tmp_path / "three.xlsx") == {"created": 1}
+
+
+def test_a_dry_run_plans_around_what_runs_booked(
+    server: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leads(tmp_path / "a.csv", [f"a{i}@x.example" for i in range(15)])
+    leads(tmp_path / "b.csv", [f"b{i}@x.example" for i in range(10)])
+    assert cli(capsys, MON, "run", "a.csv", "-o", "a.xlsx")[0] == 0  # 15 of Monday's 20
+    assert cli(capsys, MON, "plan", "b.csv", "-o", "b.xlsx")[0] == 0
+    days = Counter(r["sendDate"] for r in openpyxl.load_workbook(tmp_path / "b.xlsx")["Plan"]
+                   .iter_rows(min_row=2, values_only=True) for r in [{"sendDate": r[4]}])
+    assert days == {"2030-01-07": 5, "2030-01-08": 5}

@@ -13,7 +13,13 @@ from typing import Literal
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from ..config import PlanSettings, ReadSettings, load_api_settings, read_from_about
+from ..config import (
+    PlanSettings,
+    ReadSettings,
+    account_from_env,
+    load_api_settings,
+    read_from_about,
+)
 from ..errors import UsageError
 from ..models import Assistant, RowStatus, SourceRow
 from ..plan import Clock, Plan, SendingCalendar, pin_problems, plan_leads, utc_now
@@ -93,8 +99,20 @@ def plan_job(source: Path, output: Path, *, settings: PlanSettings,
             f"start {settings.start} is in the past (today is {today} in {settings.timezone})"
         )
     sheet = read_leads(source, today=today, settings=read)
-    plan = plan_leads(sheet.rows, assistants(), settings, today=today)
+    plan = plan_leads(sheet.rows, assistants(), settings, today=today, booked=_booked(today))
     return PlanResult(plan, sheet, write_plan_workbook(output, plan, sheet))
+
+
+def _booked(today: dt.date) -> dict[tuple[str, dt.date], int]:
+    """What the account's earlier campaigns booked, when the environment names the
+    account: a dry run plans around it as `run` would."""
+    account = account_from_env()
+    if account is None:
+        return {}
+    from ..send import Ledger, account_of, default_ledger_path
+
+    with Ledger(default_ledger_path(*account), account_of(*account)) as ledger:
+        return ledger.load(since=today)
 
 
 def read_back(path: str | Path) -> ReadBack:
