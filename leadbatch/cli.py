@@ -305,9 +305,12 @@ def retry(ctx: click.Context, results: Path, output: Path | None, through: dt.da
     from .jobs import retry_job
 
     api = load_api_settings()
-    timezone = load_plan_settings(config).timezone
+    from .jobs import find_assistants
+
+    settings = load_plan_settings(config)
     with SendDisplay() as display:
-        result = retry_job(results, output, api=api, timezone=timezone,
+        result = retry_job(results, output, api=api, timezone=settings.timezone,
+                           settings=settings, assistants=lambda: find_assistants(None),
                            sending=display.sending(through, concurrency, rate),
                            clock=clock_of(ctx))
     return _print_results(result)

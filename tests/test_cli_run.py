@@ -194,7 +194,8 @@ def test_retry_resends_only_failed_rows_once_the_cause_is_gone(
         "Next: fix the failed rows in r.xlsx if needed, then run: leadbatch retry r.xlsx\n")
     put_faults(sandbox, {"reject_emails": []})
     retry = leadbatch("retry", "r.xlsx", env=sandbox_env, cwd=tmp_path)
-    assert retry.returncode == 0, retry.stderr  # the invalid row is not retry's to fix
+    # retry's exit code follows run's: the invalid row still needs the user
+    assert retry.returncode == 1, retry.stderr
     assert "Sent 1 row this run (through " in retry.stdout
     counts = sandbox.state.post_counts
     assert counts == {**dict.fromkeys(emails, 1), "lead2@example.com": 2}
@@ -202,7 +203,20 @@ def test_retry_resends_only_failed_rows_once_the_cause_is_gone(
     assert (by_row[4]["status"], by_row[4]["error"]) == ("created", None)
     assert by_row[8]["status"] == "invalid"
     again = leadbatch("retry", "r.xlsx", env=sandbox_env, cwd=tmp_path)
-    assert (again.returncode, sandbox.state.post_counts) == (0, counts)
+    assert (again.returncode, sandbox.state.post_counts) == (1, counts)
+    # The user fixes the invalid row's address: retry plans it (every day is a sending day,
+    # as the run's flags said) and sends it.
+    (tmp_path / "leadbatch.toml").write_text(
+        '[plan]\ndays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]\n')
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    ws = book["Results"]
+    header = [c.value for c in ws[1]]
+    ws.cell(row=8, column=len(header) - header[::-1].index("Email"), value="fixed@example.com")
+    book.save(tmp_path / "r.xlsx")
+    fixed = leadbatch("retry", "r.xlsx", env=sandbox_env, cwd=tmp_path)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert sandbox.state.post_counts == {**counts, "fixed@example.com": 1}
+    assert {r["status"] for r in results_rows(tmp_path / "r.xlsx")} == {"created"}
 
 
 def test_retry_without_the_journal_sends_the_edited_row_and_nothing_that_succeeded(

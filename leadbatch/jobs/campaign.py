@@ -160,6 +160,30 @@ def replan_overdue(rows: Sequence[ResultRow], ledger: Ledger, campaign: str, *,
     return out
 
 
+def replan_fixed(rows: Sequence[ResultRow], ledger: Ledger, campaign: str, *,
+                 settings: PlanSettings, assistants: Callable[[], Sequence[Assistant]],
+                 today: dt.date) -> list[ResultRow]:
+    """Rows a workbook shows invalid or unplaceable whose cells now read as a lead (the
+    user fixed them): planned from today around everything booked, to be sent on their
+    day within the limits."""
+    fixed = [i for i, r in enumerate(rows) if r.recorded in _FIXABLE
+             and r.plan.source.status is None and not r.outcome.succeeded]
+    if not fixed:
+        return list(rows)
+    booked = ledger.load(since=today, campaign=campaign, rows=[rows[i].row for i in fixed])
+    sources = [rows[i].plan.source for i in fixed]
+    again = settings.model_copy(update={"start": None, "end": settings.end
+                                        if settings.end and settings.end >= today else None})
+    plan = plan_leads(sources, assistants(), again, today=today, booked=booked)
+    out = list(rows)
+    for i, planned in zip(fixed, plan.rows, strict=True):
+        out[i] = replace(unsent(planned), recorded=RowStatus.PENDING)  # now in retry's scope
+    return out
+
+
+_FIXABLE = frozenset({RowStatus.INVALID, RowStatus.UNPLACEABLE})
+
+
 def book(ledger: Ledger, campaign: str, rows: Sequence[ResultRow], settings: PlanSettings
          ) -> None:
     """Book every row's emails: sent rows firmly, planned rows until planned again, and

@@ -46,6 +46,7 @@ from .campaign import (
     campaign_of,
     ledger_proof,
     open_ledger,
+    replan_fixed,
     replan_overdue,
     resend,
 )
@@ -218,16 +219,20 @@ def _source_key(row: SourceRow) -> str | None:
 
 
 def retry_job(results: Path, output: Path | None, *, api: ApiSettings, timezone: str,
-              sending: Sending, clock: Clock = utc_now) -> JobResult:
-    """`leadbatch retry`: re-send failed rows (as edited) and pending rows now due."""
+              sending: Sending, settings: PlanSettings | None = None,
+              assistants: Callable[[], Sequence[Assistant]] | None = None,
+              clock: Clock = utc_now) -> JobResult:
+    """`leadbatch retry`: re-send failed rows (as edited) and pending rows now due; rows
+    that were invalid or unplaceable and whose cells the user fixed are planned (around
+    what the ledger has booked) and sent on their day. Its exit code follows `run`'s."""
     out = output or results
     if not results.exists() and journal_path(results).is_file():
         rebuild_results(results)  # a first run killed before it wrote the workbook
     if workbook_kind(results) == "plan":
         raise UsageError(f"{results} is a plan workbook: send it with "
                          f"`leadbatch run {results} -o RESULTS.xlsx`")
-    book = read_back(results)
-    if book.kind != "results":
+    back = read_back(results)
+    if back.kind != "results":
         raise UsageError(f"{results}: not a leadbatch results workbook")
     _check_output(out, None)
     through = sending.through or today_in(timezone, clock)
@@ -237,15 +242,20 @@ def retry_job(results: Path, output: Path | None, *, api: ApiSettings, timezone:
         if out.resolve() != results.resolve() and source_journal.is_file():
             with Journal(source_journal) as theirs:
                 journal.absorb(theirs)  # what the results' own journal knows counts too
-        adopt_history(ledger, journal, book.rows, campaign, book.about.get("source", ""))
-        mode, start = _mode(book, None), _date(book.about.get("start"))
-        about = {**book.about, "through": through.isoformat()}
+        adopt_history(ledger, journal, back.rows, campaign, back.about.get("source", ""))
+        mode, start = _mode(back, None), _date(back.about.get("start"))
+        about = {**back.about, "through": through.isoformat()}
         journal.set_meta(ABOUT, json.dumps(about))
-        rows = ledger_proof(book.rows, ledger, campaign)
-        report = _send(rows, book.headers, api, journal, out, scope="retry", mode=mode,
+        rows = ledger_proof(back.rows, ledger, campaign)
+        if settings is not None and assistants is not None:
+            rows = replan_fixed(rows, ledger, campaign, settings=settings,
+                                assistants=assistants, today=through if sending.through
+                                else today_in(timezone, clock))
+            book(ledger, campaign, rows, settings)
+        report = _send(rows, back.headers, api, journal, out, scope="retry", mode=mode,
                        start=start, through=through, sending=sending,
-                       claims=LedgerClaims(ledger, campaign, book.about.get("source", "")))
-        write_results_workbook(out.resolve(), report.rows, book.headers, about=about)
+                       claims=LedgerClaims(ledger, campaign, back.about.get("source", "")))
+        write_results_workbook(out.resolve(), report.rows, back.headers, about=about)
     return JobResult(report, out, through)
 
 

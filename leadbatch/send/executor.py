@@ -94,10 +94,8 @@ class Report:
         0 otherwise (rows pending for a later day are expected in release mode)."""
         if self.auth_error is not None:
             return 2
-        rows = self.rows if self.scope == "run" else [
-            r for r in self.rows if r.row in self.in_scope
-        ]
-        if self.due_unsent or any(r.outcome.status in NEEDS_ATTENTION for r in rows):
+        # retry's code follows run's: rows still invalid or failed need the user either way
+        if self.due_unsent or any(r.outcome.status in NEEDS_ATTENTION for r in self.rows):
             return 1
         return 0
 
