@@ -127,7 +127,7 @@ def test_a_row_fixed_and_retried_stays_created_when_the_plan_runs_again(
     book = openpyxl.load_workbook(tmp_path / "r.xlsx")
     ws = book["Results"]
     header = [c.value for c in ws[1]]
-    column = len(header) - header[::-1].index("Email")  # the input's own column
+    column = header.index("email") + 1  # the one place the address is shown
     ws.cell(row=3, column=column, value="new@x.example")  # the user fixes the address
     book.save(tmp_path / "r.xlsx")
     assert cli(capsys, MON, "retry", "r.xlsx")[0] == 0

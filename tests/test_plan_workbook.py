@@ -49,7 +49,8 @@ def test_plan_sheet_rows_in_input_order(tmp_path: Path, sheet: LeadSheet) -> Non
     assert book.sheetnames == ["Plan", "Summary", "Load"]
     ws = book["Plan"]
     grid = [list(r) for r in ws.iter_rows(values_only=True)]
-    assert grid[0] == [*PLAN_COLUMNS, *HEADERS]
+    # The input's name and email columns are not repeated: the contract's hold them.
+    assert grid[0] == [*PLAN_COLUMNS, *HEADERS[2:]]
     fixed = [r[: len(PLAN_COLUMNS)] for r in grid[1:]]
     assert fixed == [
         # b has the most room on Monday; Bob (pinned, placed first) already took "A" on b.
@@ -67,8 +68,8 @@ def test_plan_sheet_rows_in_input_order(tmp_path: Path, sheet: LeadSheet) -> Non
     ]
     assert "not-an-email" in grid[4][2]
     # The input's own columns, as read: text that looks like a formula stays text.
-    assert grid[1][len(PLAN_COLUMNS):] == [c or None for c in CELLS[0]]
-    assert grid[6][len(PLAN_COLUMNS):] == ["Flo", "flo@example.com", None, None, "Fine", "-5"]
+    assert grid[1][len(PLAN_COLUMNS):] == [c or None for c in CELLS[0][2:]]
+    assert grid[6][len(PLAN_COLUMNS):] == [None, None, "Fine", "-5"]
     for name in book.sheetnames:
         for cells in book[name].iter_rows():
             assert all(c.data_type != "f" for c in cells)
@@ -78,7 +79,7 @@ def test_plan_sheet_is_readable(tmp_path: Path, sheet: LeadSheet) -> None:
     out = write_plan_workbook(tmp_path / "plan.xlsx", make_plan(sheet), sheet)
     ws = openpyxl.load_workbook(out)["Plan"]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:Q7"  # the fixed columns, warning included, and the input's
+    assert ws.auto_filter.ref == "A1:O7"  # the fixed columns and the input's other four
     widths = {ws.cell(1, c).value: ws.column_dimensions[ws.cell(1, c).column_letter].width
               for c in range(1, ws.max_column + 1)}
     assert widths["error"] > 40  # fits the longest reason

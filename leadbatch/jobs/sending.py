@@ -38,7 +38,7 @@ from ..send import (
     row_key,
     send_key,
 )
-from ..workbook import ReadBack, write_results_workbook
+from ..workbook import CONTRACT_HELD, ReadBack, contract_columns, write_results_workbook
 from .campaign import (
     adopt_history,
     already_sent,
@@ -52,6 +52,8 @@ from .campaign import (
 )
 from .checking import read_back, workbook_kind
 
+# What a results workbook's Summary carries over from its plan: how its input was read.
+_CARRIED = READ_ABOUT_KEYS | frozenset(CONTRACT_HELD)
 PLANNED_ON = "planned_on"  # journal meta: the day an input sheet was first planned
 SHEET_KEYS = "sheet_keys"  # journal meta: a digest of that sheet's send keys
 
@@ -138,7 +140,7 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
             rows, headers = book_.rows, book_.headers
             mode, start = _mode(book_, settings), _date(book_.about.get("start"))
         else:
-            rows, headers, start, planned_on = _plan_sheet(
+            rows, headers, start, planned_on, held = _plan_sheet(
                 source, settings, read, assistants, journal, prior, today, ledger, campaign,
                 allow_resend)
             mode = settings.mode
@@ -158,9 +160,10 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
             book(ledger, campaign, rows, settings)
         through = sending.through or today
         # how the input columns were read, so that a retry reads them the same way
-        read_keys = book_.about if book_ is not None else read_about(read or ReadSettings())
+        read_keys = book_.about if book_ is not None else {
+            **read_about(read or ReadSettings()), **held}
         about = {**_about(source, mode, start, through),
-                 **{k: v for k, v in read_keys.items() if k in READ_ABOUT_KEYS}}
+                 **{k: v for k, v in read_keys.items() if k in _CARRIED}}
         journal.set_meta(ABOUT, json.dumps(about))
         report = _send(rows, headers, api, journal, output, scope="run", mode=mode,
                        start=start, through=through, sending=sending,
@@ -174,7 +177,7 @@ def _plan_sheet(source: Path, settings: PlanSettings, read: ReadSettings | None,
                 assistants: Callable[[], Sequence[Assistant]], journal: Journal,
                 prior: ReadBack | None, today: dt.date, ledger: Ledger, campaign: str,
                 allow_resend: bool = False,
-                ) -> tuple[list[ResultRow], list[str], dt.date, dt.date | None]:
+                ) -> tuple[list[ResultRow], list[str], dt.date, dt.date | None, dict[str, str]]:
     """An input sheet, planned around the emails other campaigns booked. Run again on the
     same sheet, it is planned as on the first run's day, so the plan (and what is due
     when) stays the same; rows whose day passed unsent are then planned again (see
@@ -209,7 +212,8 @@ def _plan_sheet(source: Path, settings: PlanSettings, read: ReadSettings | None,
             else unsent(next(planned), sheet.fields) for r in sheet.rows]
     journal.set_meta(PLANNED_ON, day.isoformat())
     journal.set_meta(SHEET_KEYS, digest)
-    return rows, sheet.headers, plan.start, day if same and day < today else None
+    return (rows, sheet.headers, plan.start, day if same and day < today else None,
+            contract_columns(sheet.fields))
 
 
 def _source_key(row: SourceRow) -> str | None:

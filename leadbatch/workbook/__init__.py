@@ -7,6 +7,7 @@ rows of big sheets itself, many times faster, and `splice` splices them into its
 
 from __future__ import annotations
 
+from .columns import CONTRACT_HELD, contract_columns, shown_headers
 from .plan import PLAN_COLUMNS, SUMMARY_COLUMNS, write_plan_workbook
 from .read_back import ReadBack, RowParser, read_back
 from .results import RESULT_COLUMNS, result_cells, write_results_workbook
@@ -14,6 +15,7 @@ from .template import TEMPLATE_COLUMNS, write_template
 from .writer import STATUS_COLOURS, Cell, SheetSpec, write_workbook
 
 __all__ = [
+    "CONTRACT_HELD",
     "PLAN_COLUMNS",
     "RESULT_COLUMNS",
     "STATUS_COLOURS",
@@ -23,8 +25,10 @@ __all__ = [
     "ReadBack",
     "RowParser",
     "SheetSpec",
+    "contract_columns",
     "read_back",
     "result_cells",
+    "shown_headers",
     "write_plan_workbook",
     "write_results_workbook",
     "write_template",

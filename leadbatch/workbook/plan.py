@@ -21,6 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..config import PlanSettings, ReadSettings, read_about
 from ..models import PlanRow, RowStatus
+from .columns import contract_columns, shown_headers
 from .writer import Cell, SheetSpec, write_workbook
 
 PLAN_COLUMNS = [
@@ -80,9 +81,8 @@ def write_plan_workbook(path: str | Path, plan: Plan, sheet: _Sheet) -> Path:
 
 def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
     echo_of = {f: h for h, f in reversed(sheet.fields.items())}  # lead field -> first header
-    headers = [*PLAN_COLUMNS, *sheet.headers]
-
-    own = list(sheet.headers)
+    own = shown_headers(sheet.headers, contract_columns(sheet.fields))
+    headers = [*PLAN_COLUMNS, *own]
 
     def rows() -> Iterator[list[Cell]]:
         for r in plan.rows:
@@ -166,6 +166,7 @@ def _about(plan: Plan, sheet: _Sheet) -> list[tuple[str, Cell]]:
          if s.default_steps else "first email only"),
         ("assistants", len(plan.limits)),
         *read_about(sheet.settings).items(),
+        *contract_columns(sheet.fields).items(),
     ]
     return block
 

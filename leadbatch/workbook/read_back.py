@@ -27,6 +27,7 @@ from ..models import (
     unsent,
 )
 from ..text import clean_text
+from .columns import CONTRACT_HELD
 from .plan import PLAN_COLUMNS
 from .results import RESULT_COLUMNS
 
@@ -67,6 +68,11 @@ def read_back(path: str | Path, parse: RowParser) -> ReadBack:
     headers = header[len(fixed):]
     while headers and not headers[-1]:
         headers.pop()  # trailing empty columns some editors add
+    # The input's email and name columns live in the contract's columns: put back under
+    # their own headers, so the cells the user edited there are read as the sheet's.
+    held = [(about[label], name) for label, name in CONTRACT_HELD.items()
+            if about.get(label) and about[label] not in headers]
+    headers[:0] = [own for own, _ in held]
     records: list[tuple[int, int, dict[str, Any], list[object]]] = []
     for line, cells in enumerate(grid[1:], start=2):
         cells = list(cells) + [None] * (len(header) - len(cells))
@@ -77,7 +83,9 @@ def read_back(path: str | Path, parse: RowParser) -> ReadBack:
             number = int(float(clean_text(block["row"])))
         except ValueError:
             number = line  # the row number was erased: fall back to the workbook's own
-        records.append((line, number, block, cells[len(fixed): len(fixed) + len(headers)]))
+        own_cells = [block[name] for _, name in held] + \
+            cells[len(fixed): len(fixed) + len(headers) - len(held)]
+        records.append((line, number, block, own_cells))
     if not records:
         raise InputFileError(source, "no data rows")
     # Parsed by workbook line, which is unique even when the user copied a row, so that

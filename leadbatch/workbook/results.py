@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..models import SUCCEEDED, ResultRow, RowStatus
+from .columns import shown_headers
 from .plan import PLAN_COLUMNS
 from .writer import Cell, SheetSpec, write_workbook
 
@@ -61,10 +62,11 @@ def write_results_workbook(
     `read_back` finds it again.
     """
     ordered = sorted(rows, key=lambda r: r.row)
+    own = shown_headers(input_headers, about or {})
     results = SheetSpec(
         name="Results",
-        headers=[*RESULT_COLUMNS, *input_headers],
-        rows=(result_cells(r, input_headers) for r in ordered),
+        headers=[*RESULT_COLUMNS, *own],
+        rows=(result_cells(r, own) for r in ordered),
         widths={"row": 7, "status": 12, "error": 40, "sendDate": 12, "assistantEmail": 28,
                 "email": 30, "nextScheduleTime": 22, "sentAt": 22},
         status_column="status",
