@@ -5,11 +5,12 @@ until `--requests` are done; the figures cover the sending loop only (the token 
 first connection are made by a warm-up request before it), so CPU per request is the
 client's own cost, not Python's start-up.
 
-Variants: `lib` (LeadsClient as the executor builds it: leadbatch's own aiohttp
-transport), `lib-httpcore` / `lib-httpx-aiohttp` (LeadsClient over httpx's stock transport
-/ over the `httpx_aiohttp` package's transport, the default until leadbatch had its own),
-`httpx` (a stock httpx.AsyncClient with no leadbatch code, for reference), `httpx-aiohttp`
-(the same over the httpx-aiohttp transport).
+Variants: `lib` (LeadsClient as the executor builds it: the `httpx_aiohttp` package's
+transport with leadbatch's error edge, send/transport.py), `lib-httpcore` /
+`lib-httpx-aiohttp` (LeadsClient over httpx's stock transport / over the package's
+transport as it comes, without the edge or our session: what those cost), `httpx` (a stock
+httpx.AsyncClient with no leadbatch code, for reference), `httpx-aiohttp` (the same over
+the httpx-aiohttp transport).
 
     python -m bench.client_lib --variant lib --concurrency 8 --requests 2000
 """

@@ -58,8 +58,8 @@ def request_count(variant: str, latency: float, concurrency: int, quick: bool) -
 
 
 def run_executor_cases(inputs: Inputs, cfg: ExecutorConfig) -> ExecutorResults:
-    # lib-httpx-aiohttp is the third-party transport leadbatch's own replaced: kept in full
-    # runs so that the choice stays measured.
+    # lib-httpx-aiohttp is the package's transport as it comes (lib adds leadbatch's error
+    # edge and session to it): kept in full runs so that what those cost stays measured.
     variants = (
         ["lib", "bare"] if cfg.quick else ["lib", "lib-httpx-aiohttp", "lib-httpcore", "bare"]
     )

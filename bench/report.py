@@ -349,9 +349,9 @@ def _executor_tables(res: ExecutorResults, targets: list[Target]) -> list[str]:
             "",
             "`leadbatch sandbox` in its own process; the client in another, fresh each run, "
             "sending POST /leads with `concurrency` requests in flight. **lib**: "
-            "`LeadsClient.send` as the executor uses it (httpx's API over leadbatch's aiohttp "
-            "transport); **lib-httpx-aiohttp**: the same over the `httpx_aiohttp` package's "
-            "transport (the earlier default); **lib-httpcore**: the same over httpx's stock "
+            "`LeadsClient.send` as the executor uses it (httpx's API over the `httpx_aiohttp` "
+            "package's transport with leadbatch's error edge); **lib-httpx-aiohttp**: the same "
+            "over the package's transport as it comes; **lib-httpcore**: the same over httpx's stock "
             "transport; **bare**: bench/bare_client.py, raw HTTP/1.1 "
             "over keep-alive asyncio sockets, no library (the practical floor). rps and client "
             "CPU cover the sending loop only (token and first connection excluded); the bound "

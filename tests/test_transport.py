@@ -1,8 +1,10 @@
-"""leadbatch's aiohttp transport and the client's prebuilt requests: what goes on the wire,
-how answers are read (gzip, chunked), and how aiohttp's failures map to httpx's types.
+"""leadbatch's aiohttp transport (httpx_aiohttp's, with our error edge) and the client's
+prebuilt requests: what goes on the wire, how answers are read (gzip, chunked), and how
+aiohttp's failures map to httpx's types.
 
 A raw asyncio server stands in for the API here, so the bytes on the wire are the test's
-own and the transport's work is seen without httpx or aiohttp on the server side."""
+own and the transport's work is seen without httpx or aiohttp on the server side; the
+sandbox serves the one test of its `drop` fault."""
 
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ import pytest
 from pydantic import SecretStr
 
 from leadbatch.config import ApiSettings
+from leadbatch.sandbox import Faults, SandboxServer
 from leadbatch.send import LeadsClient
+from leadbatch.send.auth import ClientCredentialsAuth
 from leadbatch.send.transport import (
     CONNECT_FAILED,
     CONNECT_TIMEOUT,
@@ -201,6 +205,73 @@ def test_aiohttp_failures_map_to_the_httpx_type_that_names_them(
         raise converted from error
     except httpx.TransportError as exc:
         assert describe_network_error(exc) == words
+
+
+def test_a_dropped_connection_is_a_read_error_that_reads_as_dropped(sandbox: SandboxServer) -> None:
+    # httpx_aiohttp alone would raise ConnectTimeout here ("timed out connecting").
+    api = ApiSettings(client_id="sandbox-client-id", client_secret=SecretStr("sandbox-client-secret"),
+                      user_identifier="sandbox-user", api_url=sandbox.url, token_url=sandbox.token_url)
+
+    async def go() -> BaseException:
+        auth = ClientCredentialsAuth.from_settings(api)
+        async with httpx.AsyncClient(transport=AiohttpTransport(), auth=auth) as http:
+            await http.get(f"{sandbox.url}/leads/assistant")  # token and connection, no fault
+            sandbox.state.set_faults(Faults(drop=1.0))
+            with pytest.raises(httpx.TransportError) as caught:
+                await http.post(f"{sandbox.url}/leads", json={"email": "a@b.c"})
+            return caught.value
+
+    error = asyncio.run(go())
+    assert type(error) is httpx.ReadError
+    assert isinstance(error.__cause__, aiohttp.ServerDisconnectedError)
+    assert describe_network_error(error) == DROPPED
+    assert sandbox.state.post_counts == {"a@b.c": 1}  # the server did act: only the answer is lost
+
+
+def test_an_answer_cut_short_fails_inside_the_transport_as_dropped() -> None:
+    cut = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[1, 2"
+
+    async def work(url: str) -> BaseException:
+        transport = AiohttpTransport()
+        request = httpx.Request("GET", f"{url}/leads/assistant")
+        try:
+            with pytest.raises(httpx.TransportError) as caught:
+                await transport.handle_async_request(request)  # the body is read in here
+        finally:
+            await transport.aclose()
+        return caught.value
+
+    error, _ = with_server([cut], work)
+    assert type(error) is httpx.ReadError and error.request.url.path == "/leads/assistant"
+    assert isinstance(error.__cause__, aiohttp.ClientPayloadError)
+    assert describe_network_error(error) == DROPPED
+
+
+def test_the_answer_comes_back_read_with_its_bytes_readable_again() -> None:
+    packed = gzip.compress(LEAD)
+
+    async def work(url: str) -> tuple[bytes, bytes]:
+        async with AiohttpTransport() as transport:
+            response = await transport.handle_async_request(httpx.Request("GET", url))
+            assert isinstance(response.stream, httpx.AsyncByteStream)
+            raw = b"".join([chunk async for chunk in response.stream])  # as a wrapper would
+            return response.content, raw
+
+    (content, raw), _ = with_server([answer("200 OK", packed, "Content-Encoding: gzip")], work)
+    assert content == LEAD and raw == packed
+
+
+def test_the_transport_opens_a_fresh_session_after_it_is_closed() -> None:
+    async def work(url: str) -> list[int]:
+        transport = AiohttpTransport()
+        statuses = []
+        for _ in range(2):
+            async with httpx.AsyncClient(transport=transport) as http:
+                statuses.append((await http.get(f"{url}/leads/assistant")).status_code)
+        return statuses
+
+    statuses, server = with_server([answer("200 OK", b"[]"), answer("200 OK", b"[]")], work)
+    assert statuses == [200, 200] and server.connections == 2
 
 
 def test_a_body_json_cannot_carry_is_refused_before_sending() -> None:
