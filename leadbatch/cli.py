@@ -18,7 +18,7 @@ import click
 
 from ._version import __version__
 from .config import load_api_settings, load_plan_settings
-from .console import SendDisplay, print_plan
+from .console import SendDisplay, print_plan, validation_json, validation_lines
 from .errors import LeadbatchError, UsageError
 from .options import (
     clock_of,
@@ -64,7 +64,6 @@ def validate(ctx: click.Context, /, leads: Path, as_json: bool, assistants_file:
     the sending calendar; pinned assistants against --assistants FILE when given.
     Exit 0 if every row is valid, 1 if some rows are invalid or duplicate.
     """
-    import json
 
     from .jobs import validate_job
     from .read import load_assistants
@@ -75,48 +74,9 @@ def validate(ctx: click.Context, /, leads: Path, as_json: bool, assistants_file:
     known = (lambda: load_assistants(assistants_file)) if assistants_file else None
     sheet = validate_job(leads, read=read, settings=settings, assistants=known,
                          clock=clock_of(ctx))
-    problems, warnings = sheet.problems(), sheet.warnings()
-    counts = {
-        "rows": len(sheet.rows),
-        "valid": len(sheet.valid_rows),
-        "invalid": len(sheet.invalid_rows),
-        "duplicates": len(sheet.duplicate_rows),
-    }
-    if as_json:
-        report = {
-            "file": str(leads),
-            **counts,
-            "columns": sheet.fields,
-            "problems": [
-                {"row": p.row, "column": p.column, "message": p.message} for p in problems
-            ],
-            "column_problems": sheet.column_problems,
-            "warnings": [
-                {"row": w.row, "column": w.column, "message": w.message} for w in warnings
-            ],
-            "notes": sheet.notes,
-        }
-        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
-    else:
-        for note in sheet.notes:
-            click.echo(f"{leads}: note: {note}")
-        for problem in sheet.column_problems:
-            click.echo(f"{leads}: {problem}")
-        for p in problems:
-            click.echo(f"{leads}: {p}")
-        for w in warnings:
-            click.echo(f"{leads}: row {w.row}" + (f", column {w.column}" if w.column else "")
-                       + f": warning: {w.message}")
-        mapped = ", ".join(f"{h} -> {f}" for h, f in sheet.fields.items() if f != "custom")
-        custom = ", ".join(h for h, f in sheet.fields.items() if f == "custom")
-        click.echo(f"{leads}: columns: {mapped}" + (f"; custom fields: {custom}" if custom else ""))
-        with_warnings = len({w.row for w in warnings})
-        click.echo(
-            f"{leads}: {counts['rows']} rows read: {counts['valid']} valid, "
-            f"{counts['invalid']} invalid, {counts['duplicates']} duplicate"
-            + (f"; {with_warnings} with warnings" if with_warnings else "")
-        )
-    return EXIT_OK if counts["valid"] == counts["rows"] else EXIT_ROWS
+    lines = validation_json(leads, sheet) if as_json else validation_lines(leads, sheet)
+    click.echo("\n".join(lines))
+    return EXIT_OK if len(sheet.valid_rows) == len(sheet.rows) else EXIT_ROWS
 
 
 @cli.command()

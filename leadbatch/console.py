@@ -1,4 +1,5 @@
-"""What the commands show on a terminal: the plan summary table and the sending progress.
+"""What the commands show on a terminal: validate's lines, the plan summary table and the
+sending progress.
 
 Kept out of `cli.py` so that the CLI only parses options and calls the library.
 """
@@ -9,10 +10,11 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .models import RowStatus
+from .models import RowError, RowStatus
 
 if TYPE_CHECKING:
     from .plan import Plan
+    from .read import LeadSheet
 
 
 def print_plan(result: Plan, leads: Path, written: Path) -> None:
@@ -156,3 +158,39 @@ class SendDisplay:
             self._bar.start()
             self._task = self._bar.add_task("send", total=p.total, failed=0, rate="0.0")
         self._bar.update(self._task, completed=p.done, failed=p.failed, rate=f"{p.rate:.1f}")
+
+
+def validation_json(path: Path, sheet: LeadSheet) -> list[str]:
+    """`validate --json`: the counts, the column map, every problem, warning and note."""
+    import json
+
+    def listed(errors: list[RowError]) -> list[dict[str, object]]:
+        return [{"row": e.row, "column": e.column, "message": e.message} for e in errors]
+
+    report = {"file": str(path), **_counts(sheet), "columns": sheet.fields,
+              "problems": listed(sheet.problems()), "column_problems": sheet.column_problems,
+              "warnings": listed(sheet.warnings()), "notes": sheet.notes}
+    return [json.dumps(report, indent=2, ensure_ascii=False)]
+
+
+def validation_lines(path: Path, sheet: LeadSheet) -> list[str]:
+    """`validate`: a line per note, problem and warning, the column map, the counts."""
+    warnings = sheet.warnings()
+    lines = [f"{path}: note: {note}" for note in sheet.notes]
+    lines += [f"{path}: {problem}" for problem in sheet.column_problems]
+    lines += [f"{path}: {p}" for p in sheet.problems()]
+    lines += [f"{path}: row {w.row}" + (f", column {w.column}" if w.column else "")
+              + f": warning: {w.message}" for w in warnings]
+    mapped = ", ".join(f"{h} -> {f}" for h, f in sheet.fields.items() if f != "custom")
+    custom = ", ".join(h for h, f in sheet.fields.items() if f == "custom")
+    lines.append(f"{path}: columns: {mapped}" + (f"; custom fields: {custom}" if custom else ""))
+    counts, with_warnings = _counts(sheet), len({w.row for w in warnings})
+    lines.append(f"{path}: {counts['rows']} rows read: {counts['valid']} valid, "
+                 f"{counts['invalid']} invalid, {counts['duplicates']} duplicate"
+                 + (f"; {with_warnings} with warnings" if with_warnings else ""))
+    return lines
+
+
+def _counts(sheet: LeadSheet) -> dict[str, int]:
+    return {"rows": len(sheet.rows), "valid": len(sheet.valid_rows),
+            "invalid": len(sheet.invalid_rows), "duplicates": len(sheet.duplicate_rows)}
