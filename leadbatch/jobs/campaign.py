@@ -148,8 +148,7 @@ def replan_overdue(rows: Sequence[ResultRow], ledger: Ledger, campaign: str, *,
         if src.send_date is not None:
             src.set_field("send_date", None)
         sources.append(src)
-    again = settings.model_copy(update={"start": None, "end": settings.end
-                                        if settings.end and settings.end >= today else None})
+    again = _from_today(settings, today)
     plan = plan_leads(sources, assistants(), again, today=today, booked=booked)
     out = list(rows)
     for i, planned in zip(late, plan.rows, strict=True):
@@ -172,13 +171,18 @@ def replan_fixed(rows: Sequence[ResultRow], ledger: Ledger, campaign: str, *,
         return list(rows)
     booked = ledger.load(since=today, campaign=campaign, rows=[rows[i].row for i in fixed])
     sources = [rows[i].plan.source for i in fixed]
-    again = settings.model_copy(update={"start": None, "end": settings.end
-                                        if settings.end and settings.end >= today else None})
+    again = _from_today(settings, today)
     plan = plan_leads(sources, assistants(), again, today=today, booked=booked)
     out = list(rows)
     for i, planned in zip(fixed, plan.rows, strict=True):
         out[i] = replace(unsent(planned), recorded=RowStatus.PENDING)  # now in retry's scope
     return out
+
+
+def _from_today(settings: PlanSettings, today: dt.date) -> PlanSettings:
+    """The settings for rows planned again: from today, up to an end still ahead."""
+    end = settings.end if settings.end and settings.end >= today else None
+    return settings.model_copy(update={"start": None, "end": end})
 
 
 _FIXABLE = frozenset({RowStatus.INVALID, RowStatus.UNPLACEABLE})
