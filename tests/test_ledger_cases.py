@@ -278,3 +278,30 @@ def test_a_dry_run_plans_around_what_runs_booked(
     days = Counter(r["sendDate"] for r in openpyxl.load_workbook(tmp_path / "b.xlsx")["Plan"]
                    .iter_rows(min_row=2, values_only=True) for r in [{"sendDate": r[4]}])
     assert days == {"2030-01-07": 5, "2030-01-08": 5}
+
+
+def test_edits_the_ledger_cannot_honour_are_warned_and_deleted_rows_reported(
+    server: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emails = [f"e{i}@x.example" for i in range(4)]
+    leads(tmp_path / "l.csv", emails)
+    assert cli(capsys, MON, "run", "l.csv", "-o", "r.xlsx")[0] == 0
+    book = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    ws = book["Results"]
+    header = [c.value for c in ws[1]]
+    real_id = ws.cell(row=2, column=header.index("leadId") + 1).value
+    ws.cell(row=2, column=header.index("leadId") + 1, value=999_999)  # typed over
+    ws.cell(row=3, column=header.index("status") + 1, value="failed")  # typed over
+    ws.delete_rows(5)  # the lead of sheet row 5 is gone from the workbook
+    book.save(tmp_path / "r.xlsx")
+    code, out = cli(capsys, MON, "retry", "r.xlsx")
+    assert code == 0, out
+    assert server.state.post_counts == dict.fromkeys(emails, 1)  # nothing sent again
+    assert "Created earlier, no longer in the workbook: 1 row (5); the ledger still has " \
+        "them (leadbatch ledger)" in out
+    rows = {r["row"]: r for r in results_rows(tmp_path / "r.xlsx")}
+    assert (rows[2]["leadId"], rows[2]["status"]) == (real_id, "created")
+    assert rows[2]["warning"] == f"leadId 999999 is not the lead this row created ({real_id}): " \
+        f"{real_id} is kept"
+    assert rows[3]["status"] == "created"
+    assert rows[3]["warning"].startswith("status failed: this row's lead was created 20")

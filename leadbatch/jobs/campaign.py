@@ -23,6 +23,9 @@ from ..send import (
     claim_key,
     default_ledger_path,
 )
+from ..send import (
+    LedgerSent as Sent,
+)
 
 
 def open_ledger(api: ApiSettings) -> Ledger:
@@ -73,6 +76,8 @@ def ledger_proof(rows: Sequence[ResultRow], ledger: Ledger, campaign: str) -> li
     for row in rows:
         sent = by_row.get(row.row)
         src = row.plan.source
+        if sent is not None and src.email == sent.email and row.recorded is not None:
+            row = _edits_kept(row, sent)
         if (sent is None or row.outcome.succeeded or row.plan.status is not RowStatus.PLANNED
                 or src.action != "create" or src.email is None or src.email == sent.email
                 or sent.email in emails or not _failed_here(ledger, src.email, campaign, row.row)):
@@ -84,6 +89,33 @@ def ledger_proof(rows: Sequence[ResultRow], ledger: Ledger, campaign: str) -> li
             RowStatus.CREATED, lead_id=sent.lead_id, http_status=sent.http_status,
             attempts=sent.attempts, sent_at=sent.sent_at), recorded=RowStatus.CREATED))
     return out
+
+
+def _edits_kept(row: ResultRow, sent: Sent) -> ResultRow:
+    """A results workbook's edits leadbatch cannot honour (a leadId, the status of a lead
+    that was created): the ledger's value is kept, and the row says so."""
+    notes: list[str] = []
+    outcome = row.outcome
+    if outcome.lead_id is not None and sent.lead_id is not None and outcome.lead_id != sent.lead_id:
+        notes.append(f"leadId {outcome.lead_id} is not the lead this row created "
+                     f"({sent.lead_id}): {sent.lead_id} is kept")
+    if row.recorded in _BACKWARDS:
+        notes.append(f"status {row.recorded.value}: this row's lead was created "
+                     f"{(sent.sent_at or '')[:10]}; it stays created")
+    if not notes:
+        return row
+    for note in notes:
+        row.plan.source.warnings.append(RowError(row.row, None, note))
+    return replace(row, outcome=Outcome(RowStatus.CREATED, lead_id=sent.lead_id,
+                                        http_status=sent.http_status, attempts=sent.attempts,
+                                        sent_at=sent.sent_at), recorded=RowStatus.CREATED)
+
+
+def deleted_rows(rows: Sequence[ResultRow], ledger: Ledger, campaign: str) -> list[int]:
+    """Rows this campaign created that are gone from its workbook: the ledger still has
+    them (`leadbatch ledger`), and the summary says so rather than forget them."""
+    present = {r.row for r in rows}
+    return sorted(n for n in ledger.by_row(campaign) if n is not None and n not in present)
 
 
 def _failed_here(ledger: Ledger, email: str, campaign: str, row: int) -> bool:
@@ -185,6 +217,9 @@ def _from_today(settings: PlanSettings, today: dt.date) -> PlanSettings:
     return settings.model_copy(update={"start": None, "end": end})
 
 
+# Statuses a results workbook may show for a created row only if the user typed them.
+_BACKWARDS = frozenset({RowStatus.FAILED, RowStatus.PENDING, RowStatus.INVALID,
+                        RowStatus.UNPLACEABLE, RowStatus.DUPLICATE})
 _FIXABLE = frozenset({RowStatus.INVALID, RowStatus.UNPLACEABLE})
 
 

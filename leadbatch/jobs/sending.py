@@ -14,7 +14,7 @@ import json
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import limits
@@ -44,6 +44,7 @@ from .campaign import (
     already_sent,
     book,
     campaign_of,
+    deleted_rows,
     ledger_proof,
     open_ledger,
     replan_fixed,
@@ -78,6 +79,7 @@ class JobResult:
     workbook: Path
     through: dt.date
     planned_on: dt.date | None = None  # an input sheet planned as on an earlier run's day
+    deleted: list[int] = field(default_factory=list)  # created rows gone from the workbook
 
     def summary(self, shown: int = 10) -> list[str]:
         """What a person needs after a run: counts, failed rows, the workbook, what next."""
@@ -102,6 +104,11 @@ class JobResult:
         if report.due_unsent:
             lines.append(f"{_rows(report.due_unsent)} due but not finished: run the same "
                          "command again to send them.")
+        if self.deleted:
+            shown_rows = ", ".join(map(str, self.deleted[:shown]))
+            lines.append(f"Created earlier, no longer in the workbook: {_rows(len(self.deleted))}"
+                         f" ({shown_rows}{', ...' if len(self.deleted) > shown else ''}); the "
+                         "ledger still has them (leadbatch ledger)")
         lines.append(f"Results written to {path}")
         if failed:
             lines.append(f"Next: fix the failed rows in {path} if needed, then run: "
@@ -251,6 +258,7 @@ def retry_job(results: Path, output: Path | None, *, api: ApiSettings, timezone:
         about = {**back.about, "through": through.isoformat()}
         journal.set_meta(ABOUT, json.dumps(about))
         rows = ledger_proof(back.rows, ledger, campaign)
+        deleted = deleted_rows(rows, ledger, campaign)
         if settings is not None and assistants is not None:
             rows = replan_fixed(rows, ledger, campaign, settings=settings,
                                 assistants=assistants, today=through if sending.through
@@ -260,7 +268,7 @@ def retry_job(results: Path, output: Path | None, *, api: ApiSettings, timezone:
                        start=start, through=through, sending=sending,
                        claims=LedgerClaims(ledger, campaign, back.about.get("source", "")))
         write_results_workbook(out.resolve(), report.rows, back.headers, about=about)
-    return JobResult(report, out, through)
+    return JobResult(report, out, through, deleted=deleted)
 
 
 def carry_over(rows: Sequence[ResultRow], prior: Sequence[ResultRow]) -> list[ResultRow]:

@@ -38,6 +38,7 @@ from .journal import (
     send_key,
 )
 from .ledger import Booking, ClaimState, Ledger, account_of, claim_key
+from .ledger import Sent as LedgerSent
 from .ledger import default_path as default_ledger_path
 from .retry import RetryPolicy, parse_retry_after
 
@@ -69,6 +70,7 @@ __all__ = [
     "LeadsClient",
     "Ledger",
     "LedgerClaims",
+    "LedgerSent",
     "Mode",
     "Progress",
     "RateLimiter",
