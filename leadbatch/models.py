@@ -257,6 +257,11 @@ class SourceRow:
         """An Assistant cell that holds a name, not an email: the planner resolves it."""
         return self._fields.get("assistant_name") if self._fields else None
 
+    @property
+    def moves_from(self) -> str | None:
+        """An update row that names another assistant than the lead has: the one it has."""
+        return self._fields.get("moves_from") if self._fields else None
+
     def set_field(self, name: str, value: Any) -> None:
         """Set a checked field the reader could only decide after the whole sheet was read
         (a send date whose column decides its day/month order)."""

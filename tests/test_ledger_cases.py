@@ -305,3 +305,47 @@ def test_edits_the_ledger_cannot_honour_are_warned_and_deleted_rows_reported(
         f"{real_id} is kept"
     assert rows[3]["status"] == "created"
     assert rows[3]["warning"].startswith("status failed: this row's lead was created 20")
+
+
+def test_updates_keep_each_leads_own_assistant(
+    server: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with (tmp_path / "first.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["Name", "Email", "Assistant"], ["U1", "u1@x.example", A],
+                                  ["U2", "u2@x.example", B]])
+    assert cli(capsys, MON, "run", "first.csv", "-o", "first.xlsx")[0] == 0
+    with (tmp_path / "update.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["Name", "Email", "Last Name", "Action"],
+                                  ["U1", "u1@x.example", "One", "update"],
+                                  ["U2", "u2@x.example", "Two", "update"],
+                                  ["U3", "nobody@x.example", "Three", "update"]])
+    code, out = cli(capsys, MON, "run", "update.csv", "-o", "update.xlsx")
+    assert code == 1, out
+    leads_now = server.state.leads
+    assert (leads_now["u1@x.example"]["assistantEmail"], leads_now["u1@x.example"]["lastName"]) \
+        == (A, "One")
+    assert (leads_now["u2@x.example"]["assistantEmail"], leads_now["u2@x.example"]["lastName"]) \
+        == (B, "Two")
+    assert "nobody@x.example" not in leads_now  # nothing sent for it
+    rows = {r["row"]: r for r in results_rows(tmp_path / "update.xlsx")}
+    assert [rows[n]["status"] for n in (2, 3, 4)] == ["updated", "updated", "unplaceable"]
+    assert rows[4]["error"] == ("update needs the lead's assistant: fill Assistant, or send "
+                                "from the results workbook that created it")
+
+
+def test_an_update_naming_another_assistant_is_a_reported_move(
+    server: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with (tmp_path / "first.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["Name", "Email", "Assistant"], ["M1", "m1@x.example", A]])
+    assert cli(capsys, MON, "run", "first.csv", "-o", "first.xlsx")[0] == 0
+    with (tmp_path / "move.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["Name", "Email", "Assistant", "Action"],
+                                  ["M1", "m1@x.example", B, "update"]])
+    assert cli(capsys, MON, "run", "move.csv", "-o", "move.xlsx")[0] == 0
+    assert server.state.leads["m1@x.example"]["assistantEmail"] == B
+    row = results_rows(tmp_path / "move.xlsx")[0]
+    assert (row["status"], row["warning"]) == (
+        "updated", f"moves from {A} to {B}: counted as a new lead there (its followups restart)")
+    with ledger(server) as book:
+        assert (B, MON, 1, 0) in book.days()  # the move took a new lead's room on B

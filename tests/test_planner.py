@@ -360,20 +360,25 @@ def test_invalid_and_duplicate_rows_pass_through_with_their_error() -> None:
 
 def test_update_and_stop_take_no_capacity() -> None:
     source = [
-        row(1, action="update"),
+        row(1, action="update", assistant_email="a@s.com"),
         row(2, action="stop", assistant_email="b@s.com", id=99),
-        row(3, action="update", send_date=D(2026, 3, 5)),
+        row(3, action="update", assistant_email="a@s.com", send_date=D(2026, 3, 5)),
         row(4),
-        row(5, action="stop", send_date=D(2026, 3, 7)),
+        row(5, action="stop", assistant_email="a@s.com", send_date=D(2026, 3, 7)),
+        row(6, action="update"),
     ]
     p = plan(source, [assistant("a@s.com", 1), assistant("b@s.com", 1)], start=D(2026, 3, 1))
     assert placed(p)[:4] == [
-        ("a@s.com", MON),  # balanced over assistants, first sending day
+        ("a@s.com", MON),  # its own assistant, the first sending day
         ("b@s.com", MON),  # its own assistant
-        ("a@s.com", D(2026, 3, 5)),  # its own day; assistants take turns
+        ("a@s.com", D(2026, 3, 5)),  # its own day
         ("a@s.com", MON),  # a create still fits: updates took no room
     ]
     assert p.rows[4].error == "2026-03-07 is a Saturday, not a sending day (mon,tue,wed,thu,fri)"
+    # The API reassigns a lead to the assistant a PUT names: none is ever guessed.
+    assert (p.rows[5].status, p.rows[5].error) == (UNPLACEABLE, "update needs the lead's "
+                                                   "assistant: fill Assistant, or send from the "
+                                                   "results workbook that created it")
     assert p.new_leads == {("a@s.com", MON): 1}
 
 

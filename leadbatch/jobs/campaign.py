@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..config import ApiSettings, PlanSettings
-from ..models import Assistant, Outcome, ResultRow, RowError, RowStatus, unsent
+from ..models import Assistant, Outcome, ResultRow, RowError, RowStatus, SourceRow, unsent
 from ..plan import SendingCalendar, email_days, plan_leads
 from ..send import (
     Booking,
@@ -64,6 +64,28 @@ def adopt_history(ledger: Ledger, journal: Journal, prior: Sequence[ResultRow],
                 "error": "", "sent_at": row.outcome.sent_at}
     if found:
         ledger.adopt(found.values())
+
+
+def own_assistants(rows: Sequence[SourceRow], ledger: Ledger) -> None:
+    """Update and stop rows that name no assistant get the one the ledger knows the lead
+    has: the API reassigns a lead to whichever assistant a PUT names."""
+    updates = [r for r in rows if r.status is None and r.action != "create" and r.email]
+    if not updates:
+        return
+    known = ledger.sent(r.email for r in updates if r.email)
+    for row in updates:
+        sent = known.get(row.email or "")
+        if sent is None or not sent.assistant_email:
+            continue
+        if not row.assistant_email and not row.assistant_name:
+            row.set_field("assistant_email", sent.assistant_email)
+        elif row.action == "update" and row.assistant_email \
+                and row.assistant_email != sent.assistant_email:
+            # A deliberate move: it takes room on the new assistant as a new lead would.
+            row.set_field("moves_from", sent.assistant_email)
+            row.warnings.append(RowError(row.row, None, f"moves from {sent.assistant_email} to "
+                                         f"{row.assistant_email}: counted as a new lead there "
+                                         "(its followups restart)"))
 
 
 def ledger_proof(rows: Sequence[ResultRow], ledger: Ledger, campaign: str) -> list[ResultRow]:
@@ -233,7 +255,7 @@ def book(ledger: Ledger, campaign: str, rows: Sequence[ResultRow], settings: Pla
     for row in rows:
         plan, src = row.plan, row.plan.source
         sent = row.outcome.succeeded
-        if (src.action != "create" or plan.send_date is None or plan.assistant_email is None
+        if ((src.action != "create" and not src.moves_from) or plan.send_date is None or plan.assistant_email is None
                 or src.email is None
                 or not (sent or (plan.status is RowStatus.PLANNED
                                  and row.outcome.status is RowStatus.PENDING))):

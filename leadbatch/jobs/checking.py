@@ -99,19 +99,23 @@ def plan_job(source: Path, output: Path, *, settings: PlanSettings,
             f"start {settings.start} is in the past (today is {today} in {settings.timezone})"
         )
     sheet = read_leads(source, today=today, settings=read)
-    plan = plan_leads(sheet.rows, assistants(), settings, today=today, booked=_booked(today))
+    plan = plan_leads(sheet.rows, assistants(), settings, today=today,
+                      booked=_from_ledger(sheet.rows, today))
     return PlanResult(plan, sheet, write_plan_workbook(output, plan, sheet))
 
 
-def _booked(today: dt.date) -> dict[tuple[str, dt.date], int]:
-    """What the account's earlier campaigns booked, when the environment names the
-    account: a dry run plans around it as `run` would."""
+def _from_ledger(rows: Sequence[SourceRow], today: dt.date) -> dict[tuple[str, dt.date], int]:
+    """When the environment names the account, its ledger: the assistant each update or
+    stop row's lead has, and what earlier campaigns booked (a dry run plans around it as
+    `run` would)."""
     account = account_from_env()
     if account is None:
         return {}
     from ..send import Ledger, account_of, default_ledger_path
+    from .campaign import own_assistants
 
     with Ledger(default_ledger_path(*account), account_of(*account)) as ledger:
+        own_assistants(rows, ledger)
         return ledger.load(since=today)
 
 

@@ -47,6 +47,7 @@ from .campaign import (
     deleted_rows,
     ledger_proof,
     open_ledger,
+    own_assistants,
     replan_fixed,
     replan_overdue,
     resend,
@@ -211,6 +212,7 @@ def _plan_sheet(source: Path, settings: PlanSettings, read: ReadSettings | None,
         r.email for r in sheet.rows if r.email and r.action == "create").items()
         if s.campaign != campaign} if not allow_resend else set()
     skipped = done | elsewhere
+    own_assistants(sheet.rows, ledger)
     booked = ledger.load(since=day, campaign=campaign, firm_too=same)
     plan = plan_leads([r for r in sheet.rows if _source_key(r) not in skipped], assistants(),
                       settings, today=day, booked=booked)

@@ -134,6 +134,8 @@ class _Planner:
 
     def _take(self, row: int, assistant: int, day: int, seq: _Seq, want: _Want) -> None:
         self.book.add(assistant, self.book.emails(self._created(day), seq))
+        if self.rows[row].action != "create":  # a move: its room counted, its sequence its own
+            seq = self._seq(self.rows[row].schedule_id, self.rows[row].schedule_name, seq.steps)
         if want.own is None and (self.rotation or self.sequence_mode):
             self.turns[assistant, day, seq] += 1
             self.turns_total[assistant, seq] += 1
@@ -195,8 +197,8 @@ class _Planner:
             status = src.status
             if status is not None:
                 self.out[row] = PlanRow(src, status, error=src.error_text)
-            elif src.action != "create":
-                others.append(row)
+            elif src.action != "create" and not src.moves_from:
+                others.append(row)  # a move (see `moves_from`) takes room like a create
             elif src.send_date is not None or (self.sequence_mode and self._own(row)[0] is not None):
                 fixed.append((0 if src.assistant_email or src.assistant_name else 1, row))
             else:
@@ -385,7 +387,8 @@ class _Planner:
         return found
 
     def _place_others(self, rows: list[int]) -> None:
-        share = [0] * len(self.emails)
+        # An update or stop is sent with the lead's own assistant: the API reassigns the
+        # lead to whichever assistant the request names, so one is never guessed here.
         for row in rows:
             lead = self.rows[row]
             assistant, why = self._assistant(row)
@@ -394,12 +397,12 @@ class _Planner:
                 why = f"sendDate {date} is before the plan's start {self.start}"
             if not why and not self.calendar.is_sending_day(date):
                 why = self.calendar.why_not(date)
-            if why:
+            if not why and assistant is None:
+                why = (f"{lead.action} needs the lead's assistant: fill Assistant, or send from "
+                       "the results workbook that created it")
+            if why or assistant is None:
                 self._reject(row, why)
                 continue
-            if assistant is None:
-                assistant = min(range(len(self.emails)), key=lambda other: (share[other], other))
-            share[assistant] += 1
             self.out[row] = PlanRow(
                 lead,
                 RowStatus.PLANNED,
