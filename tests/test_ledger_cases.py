@@ -314,6 +314,7 @@ def test_updates_keep_each_leads_own_assistant(
         csv.writer(fh).writerows([["Name", "Email", "Assistant"], ["U1", "u1@x.example", A],
                                   ["U2", "u2@x.example", B]])
     assert cli(capsys, MON, "run", "first.csv", "-o", "first.xlsx")[0] == 0
+    schedules = {e: lead["scheduleId"] for e, lead in server.state.leads.items()}
     with (tmp_path / "update.csv").open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([["Name", "Email", "Last Name", "Action"],
                                   ["U1", "u1@x.example", "One", "update"],
@@ -327,6 +328,8 @@ def test_updates_keep_each_leads_own_assistant(
     assert (leads_now["u2@x.example"]["assistantEmail"], leads_now["u2@x.example"]["lastName"]) \
         == (B, "Two")
     assert "nobody@x.example" not in leads_now  # nothing sent for it
+    # no sequence sent with the updates: each lead keeps the one it has
+    assert {e: lead["scheduleId"] for e, lead in leads_now.items()} == schedules
     rows = {r["row"]: r for r in results_rows(tmp_path / "update.xlsx")}
     assert [rows[n]["status"] for n in (2, 3, 4)] == ["updated", "updated", "unplaceable"]
     assert rows[4]["error"] == ("update needs the lead's assistant: fill Assistant, or send "
