@@ -94,6 +94,7 @@ def test_another_output_and_another_folder_never_create_a_lead_twice(
     (tmp_path / "elsewhere").mkdir()
     code, out = cli(capsys, MON, "run", "l.csv", "-o", "elsewhere/second.xlsx")
     assert code == 0, out
+    assert "). Rows: already sent 6\n" in out
     assert server.state.post_counts == dict.fromkeys(emails, 1)
     rows = results_rows(tmp_path / "elsewhere" / "second.xlsx")
     assert {r["status"] for r in rows} == {"already sent"}

@@ -297,8 +297,8 @@ def carry_over(rows: Sequence[ResultRow], prior: Sequence[ResultRow]) -> list[Re
 
 
 _DONE = (RowStatus.CREATED, RowStatus.UPDATED, RowStatus.STOPPED)
-_SHOWN = (*_DONE, RowStatus.FAILED, RowStatus.PENDING, RowStatus.INVALID, RowStatus.DUPLICATE,
-          RowStatus.UNPLACEABLE)
+_SHOWN = (*_DONE, RowStatus.ALREADY_SENT, RowStatus.FAILED, RowStatus.PENDING, RowStatus.INVALID,
+          RowStatus.DUPLICATE, RowStatus.UNPLACEABLE)
 
 
 def _rows(n: int) -> str:
