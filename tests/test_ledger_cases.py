@@ -279,6 +279,9 @@ def test_a_dry_run_plans_around_what_runs_booked(
     days = Counter(r["sendDate"] for r in openpyxl.load_workbook(tmp_path / "b.xlsx")["Plan"]
                    .iter_rows(min_row=2, values_only=True) for r in [{"sendDate": r[4]}])
     assert days == {"2030-01-07": 5, "2030-01-08": 5}
+    summary = openpyxl.load_workbook(tmp_path / "b.xlsx")["Summary"]
+    about = {r[7]: r[8] for r in summary.iter_rows(min_row=2, values_only=True) if r[7]}
+    assert about["booked earlier"] == 15
 
 
 def test_edits_the_ledger_cannot_honour_are_warned_and_deleted_rows_reported(

@@ -52,6 +52,7 @@ class Plan(Protocol):
     load: dict[tuple[str, dt.date], int]
     limits: dict[str, int]
     new_leads: dict[tuple[str, dt.date], int]
+    booked: dict[tuple[str, dt.date], int]
 
     def summary(self) -> list[tuple[dt.date, str, int, int]]: ...
 
@@ -165,6 +166,8 @@ def _about(plan: Plan, sheet: _Sheet) -> list[tuple[str, Cell]]:
         ("default sequence steps", ",".join(str(x) for x in s.default_steps)
          if s.default_steps else "first email only"),
         ("assistants", len(plan.limits)),
+        # earlier campaigns' emails (the ledger's) counted in the day totals beside
+        ("booked earlier", sum(plan.booked.values())),
         *read_about(sheet.settings).items(),
         *contract_columns(sheet.fields).items(),
     ]
