@@ -356,3 +356,21 @@ def test_an_update_naming_another_assistant_is_a_reported_move(
         "updated", f"moves from {A} to {B}: counted as a new lead there (its followups restart)")
     with ledger(server) as book:
         assert (B, MON, 1, 0) in book.days()  # the move took a new lead's room on B
+
+
+def test_two_plans_made_before_either_ran_never_share_a_day_over_its_limit(
+    server: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leads(tmp_path / "a.csv", [f"pa{i}@x.example" for i in range(20)])
+    leads(tmp_path / "b.csv", [f"pb{i}@x.example" for i in range(20)])
+    # Both dry runs see an empty ledger: each plans all 20 for Monday.
+    assert cli(capsys, MON, "plan", "a.csv", "-o", "a-plan.xlsx")[0] == 0
+    assert cli(capsys, MON, "plan", "b.csv", "-o", "b-plan.xlsx")[0] == 0
+    assert cli(capsys, MON, "run", "a-plan.xlsx", "-o", "a.xlsx")[0] == 0
+    code, out = cli(capsys, MON, "run", "b-plan.xlsx", "-o", "b.xlsx")
+    assert code == 0, out
+    assert per_assistant(server) == {A: 10, B: 10}  # Monday is A's: B's rows moved on
+    rows = results_rows(tmp_path / "b.xlsx")
+    assert Counter(r["status"] for r in rows) == {"pending": 20}
+    assert rows[0]["warning"] == ("planned for 2030-01-07, a day other campaigns have since "
+                                  "filled: moved to 2030-01-08")

@@ -5,14 +5,16 @@ books per assistant-day. A campaign is one results workbook, by its resolved pat
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from ..config import ApiSettings, PlanSettings
 from ..models import Assistant, Outcome, ResultRow, RowError, RowStatus, SourceRow, unsent
-from ..plan import SendingCalendar, email_days, plan_leads
+from ..models import iso_date as iso_or_none
+from ..plan import SendingCalendar, effective_limit, email_days, plan_leads
 from ..send import (
     Booking,
     ClaimState,
@@ -186,12 +188,18 @@ def replan_overdue(rows: Sequence[ResultRow], ledger: Ledger, campaign: str, *,
                    settings: PlanSettings, assistants: Callable[[], Sequence[Assistant]],
                    today: dt.date) -> list[ResultRow]:
     """Rows planned on a day that passed without a run (cron missed it, the machine was
-    off): planned again onto the earliest days with room from today, around every other
-    booked email, so they are not sent on top of today's load. A pinned day that passed
-    is moved too, and the row says so."""
-    late = [i for i, r in enumerate(rows) if r.plan.status is RowStatus.PLANNED
-            and not r.outcome.succeeded and r.outcome.status is RowStatus.PENDING
-            and r.plan.send_date is not None and r.plan.send_date < today]
+    off), and rows planned on a day that other campaigns have since filled past an
+    assistant's limit: planned again onto the earliest days with room from today, around
+    every other booked email, so they are never sent on top of a day's load. A pinned
+    day is moved too, and the row says so. (This campaign's rows are booked first.)"""
+    waiting = [i for i, r in enumerate(rows) if r.plan.status is RowStatus.PLANNED
+               and not r.outcome.succeeded and r.outcome.status is RowStatus.PENDING
+               and r.plan.send_date is not None and r.plan.source.action == "create"]
+    if not waiting:
+        return list(rows)
+    full = _over_limit(ledger, settings, assistants, today)
+    late = [i for i in waiting if rows[i].plan.send_date < today  # type: ignore[operator]
+            or (rows[i].plan.assistant_email, rows[i].plan.send_date) in full]
     if not late:
         return list(rows)
     booked = ledger.load(since=today, campaign=campaign, rows=[rows[i].row for i in late])
@@ -202,15 +210,27 @@ def replan_overdue(rows: Sequence[ResultRow], ledger: Ledger, campaign: str, *,
         if src.send_date is not None:
             src.set_field("send_date", None)
         sources.append(src)
-    again = _from_today(settings, today)
-    plan = plan_leads(sources, assistants(), again, today=today, booked=booked)
+    plan = plan_leads(sources, assistants(), _from_today(settings, today), today=today,
+                      booked=booked)
     out = list(rows)
     for i, planned in zip(late, plan.rows, strict=True):
-        moved = f"planned for {was[planned.row]}, a day no run sent it: "
+        day = was[planned.row]
+        why = "a day no run sent it" if day is not None and day < today else \
+            "a day other campaigns have since filled"
+        moved = f"planned for {day}, {why}: "
         moved += f"moved to {planned.send_date}" if planned.send_date else "not placed"
         planned.source.warnings.append(RowError(planned.row, None, moved))
         out[i] = unsent(planned)
     return out
+
+
+def _over_limit(ledger: Ledger, settings: PlanSettings,
+                assistants: Callable[[], Sequence[Assistant]], today: dt.date
+                ) -> set[tuple[str | None, dt.date | None]]:
+    """The assistant-days from today on whose booked emails are over the limit."""
+    limits = {a.email: effective_limit(a, settings) for a in assistants()}
+    return {(email, day) for (email, day), n in ledger.load(since=today).items()
+            if email in limits and n > limits[email]}
 
 
 def replan_fixed(rows: Sequence[ResultRow], ledger: Ledger, campaign: str, *,
@@ -234,9 +254,31 @@ def replan_fixed(rows: Sequence[ResultRow], ledger: Ledger, campaign: str, *,
 
 
 def _from_today(settings: PlanSettings, today: dt.date) -> PlanSettings:
-    """The settings for rows planned again: from today, up to an end still ahead."""
-    end = settings.end if settings.end and settings.end >= today else None
-    return settings.model_copy(update={"start": None, "end": end})
+    """The settings for rows planned again: from today (or a start still ahead), up to
+    an end still ahead."""
+    start = settings.start if settings.start and settings.start > today else None
+    end = settings.end if settings.end and settings.end >= (start or today) else None
+    return settings.model_copy(update={"start": start, "end": end})
+
+
+def settings_of_plan(about: Mapping[str, str], settings: PlanSettings) -> PlanSettings:
+    """The limits and calendar a plan workbook was made with (its Summary lists them),
+    for rows of it planned again: a plan is sent as planned, not with today's flags."""
+    update: dict[str, object] = {}
+    with contextlib.suppress(ValueError):
+        update["start"] = iso_or_none(about.get("start"))
+    per_day = about.get("max per day", "")
+    update["max_per_day"] = int(per_day) if per_day.isdecimal() else None
+    with contextlib.suppress(ValueError):
+        update["headroom"] = float(about.get("headroom", ""))
+    if about.get("sending days"):
+        update["days"] = tuple(about["sending days"].split(","))
+    holidays = about.get("holidays", "")
+    update["holidays"] = holidays if holidays and holidays != "none" else None
+    try:
+        return PlanSettings.model_validate({**settings.model_dump(), **update})
+    except ValueError:
+        return settings  # an edited Summary: today's settings are the best left
 
 
 # Statuses a results workbook may show for a created row only if the user typed them.

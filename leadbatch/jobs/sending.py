@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import signal
@@ -51,6 +52,7 @@ from .campaign import (
     replan_fixed,
     replan_overdue,
     resend,
+    settings_of_plan,
 )
 from .checking import read_back, workbook_kind
 
@@ -135,6 +137,7 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
     """`leadbatch run`: plan `source` (or take its plan) and send what is due.
     `allow_resend`: leads earlier campaigns created are created again (on purpose)."""
     _check_output(output, source)
+    assistants = functools.cache(assistants)  # asked once, however many steps need them
     target = output.resolve()  # a symlink is written through: one campaign, one journal
     today = today_in(settings.timezone, clock)
     campaign = campaign_of(output)
@@ -163,7 +166,8 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
                                                                                campaign)
         book(ledger, campaign, rows, settings)
         if mode == "release":
-            rows = replan_overdue(rows, ledger, campaign, settings=settings,
+            planned_with = settings_of_plan(book_.about, settings) if book_ else settings
+            rows = replan_overdue(rows, ledger, campaign, settings=planned_with,
                                   assistants=assistants, today=today)
             book(ledger, campaign, rows, settings)
         through = sending.through or today
