@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..config import ApiSettings, PlanSettings
-from ..models import Assistant, Outcome, ResultRow, RowError, RowStatus, SourceRow, unsent
+from ..models import Assistant, Outcome, PlanRow, ResultRow, RowError, RowStatus, SourceRow, unsent
 from ..models import iso_date as iso_or_none
 from ..plan import SendingCalendar, effective_limit, email_days, plan_leads
 from ..send import (
@@ -198,8 +198,7 @@ def replan_overdue(rows: Sequence[ResultRow], ledger: Ledger, campaign: str, *,
     if not waiting:
         return list(rows)
     full = _over_limit(ledger, settings, assistants, today)
-    late = [i for i in waiting if rows[i].plan.send_date < today  # type: ignore[operator]
-            or (rows[i].plan.assistant_email, rows[i].plan.send_date) in full]
+    late = [i for i in waiting if _late(rows[i].plan, today, full)]
     if not late:
         return list(rows)
     booked = ledger.load(since=today, campaign=campaign, rows=[rows[i].row for i in late])
@@ -222,6 +221,11 @@ def replan_overdue(rows: Sequence[ResultRow], ledger: Ledger, campaign: str, *,
         planned.source.warnings.append(RowError(planned.row, None, moved))
         out[i] = unsent(planned)
     return out
+
+
+def _late(plan: PlanRow, today: dt.date, full: set[tuple[str | None, dt.date | None]]) -> bool:
+    day = plan.send_date
+    return day is not None and (day < today or (plan.assistant_email, day) in full)
 
 
 def _over_limit(ledger: Ledger, settings: PlanSettings,

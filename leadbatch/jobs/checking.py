@@ -114,7 +114,10 @@ def _from_ledger(rows: Sequence[SourceRow], today: dt.date) -> dict[tuple[str, d
     from ..send import Ledger, account_of, default_ledger_path
     from .campaign import own_assistants
 
-    with Ledger(default_ledger_path(*account), account_of(*account)) as ledger:
+    path = default_ledger_path(*account)
+    if not path.is_file():
+        return {}  # nothing was ever sent for this account: a dry run makes no ledger
+    with Ledger(path, account_of(*account)) as ledger:
         own_assistants(rows, ledger)
         return ledger.load(since=today)
 
