@@ -33,13 +33,14 @@ from .calendar import Clock, SendingCalendar, today_in, utc_now
 from .days import email_days
 from .pins import AssistantNames, pin_problems
 from .planner import HORIZON_DAYS, plan_leads
-from .result import Plan, effective_limit
+from .result import Plan, Proof, effective_limit
 
 __all__ = [
     "HORIZON_DAYS",
     "AssistantNames",
     "Clock",
     "Plan",
+    "Proof",
     "SendingCalendar",
     "effective_limit",
     "email_days",

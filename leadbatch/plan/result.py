@@ -15,6 +15,40 @@ from ..models import Assistant, PlanRow, RowStatus
 from .calendar import SendingCalendar
 
 
+@dataclass(frozen=True)
+class Proof:
+    """What the plan achieves against what the limits allow (the solver's bounds).
+
+    `last_first` is the plan's last first-email day and `earliest` the earliest day any
+    plan could have it, given the limits, pins and calendar; `peak` the most new leads on
+    one assistant-day and `smoothest` the smallest peak among plans that end as early.
+    `optimal` is False when the solver stopped at its time limit (the plan is valid, the
+    bounds may not be tight)."""
+
+    last_first: dt.date | None
+    earliest: dt.date | None
+    peak: int
+    smoothest: int
+    optimal: bool = True
+
+    def lines(self) -> list[str]:
+        if self.last_first is None:
+            return []
+        if self.earliest is not None and self.earliest >= self.last_first:
+            when = "the limits allow no earlier"
+        elif self.earliest is not None:
+            when = f"the limits allow {self.earliest} at the earliest"
+        else:
+            when = "no bound known"
+        lines = [f"last first email {self.last_first} ({when})"]
+        even = ("as even as the limits allow" if self.peak <= self.smoothest
+                else f"the smoothest plan ending as early has {self.smoothest}")
+        lines.append(f"at most {self.peak} new leads per assistant a day ({even})")
+        if not self.optimal:
+            lines.append("the solver hit its time limit: the plan is valid but may not be optimal")
+        return lines
+
+
 @dataclass
 class Plan:
     """The plan for one sheet: a PlanRow per input row, in input order, and the loads."""
@@ -28,6 +62,11 @@ class Plan:
     limits: dict[str, int]  # assistant email -> effective daily limit
     new_leads: dict[tuple[str, dt.date], int] = field(default_factory=dict)  # by sendDate
     booked: dict[tuple[str, dt.date], int] = field(default_factory=dict)  # others' load, counted
+    proof: Proof | None = None  # how the plan compares with what the limits allow
+
+    def proof_lines(self) -> list[str]:
+        """The plan's proof as sentences for a terminal or a Summary sheet ([] if none)."""
+        return self.proof.lines() if self.proof is not None else []
 
     def summary(self) -> list[tuple[dt.date, str, int, int]]:
         """(day, assistant, emails, limit) for every sending day with load (through `end`)."""

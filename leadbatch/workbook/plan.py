@@ -58,6 +58,8 @@ class Plan(Protocol):
 
     def counts(self) -> Counter[RowStatus]: ...
 
+    def proof_lines(self) -> list[str]: ...
+
 
 class _Sheet(Protocol):
     """What the plan workbook needs of a reader.LeadSheet."""
