@@ -155,6 +155,55 @@ class SequenceSpec(BaseModel):
         return self.name if self.name is not None else f"id {self.id}"
 
 
+def _day_list(value: Any) -> tuple[dt.date, ...]:
+    """Dates from TOML dates, ISO strings and "FROM..TO" ranges (both ends included)."""
+    out: list[dt.date] = []
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        if isinstance(item, dt.date):
+            out.append(item)
+            continue
+        text = str(item).strip()
+        first, sep, last = text.partition("..")
+        try:
+            a = dt.date.fromisoformat(first.strip())
+            b = dt.date.fromisoformat(last.strip()) if sep else a
+        except ValueError:
+            raise ValueError(f"{text!r} is not a date or a FROM..TO range of dates") from None
+        if b < a:
+            raise ValueError(f"{text!r}: the range ends before it starts")
+        out.extend(a + dt.timedelta(days=n) for n in range((b - a).days + 1))
+    return tuple(sorted(set(out)))
+
+
+class AssistantRules(BaseModel):
+    """One assistant's own rules, beside the plan's calendar: `[assistant."ava@acme.com"]`.
+
+    `days`/`off`: the weekdays it sends on and its days off (leave, local holidays); an
+    email due on a day off counts on its next working day. Ramp-up (a new mailbox warming
+    up): its daily limit starts at `ramp_start` on `ramp_from` (default: the plan's start)
+    and rises by `ramp_step` each of its sending days (`ramp_every = "week"`: each 7 days)
+    up to its own limit."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    days: tuple[str, ...] | None = None
+    off: tuple[dt.date, ...] = ()
+    ramp_start: int | None = Field(default=None, ge=0)
+    ramp_step: int = Field(default=1, ge=0)
+    ramp_every: Literal["day", "week"] = "day"
+    ramp_from: dt.date | None = None
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, v: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if v is None else sending_days(v)
+
+    @field_validator("off", mode="before")
+    @classmethod
+    def _off(cls, v: Any) -> tuple[dt.date, ...]:
+        return _day_list(v)
+
+
 class PlanSettings(BaseModel):
     """Everything the planner needs besides the leads and assistants.
 
@@ -174,6 +223,21 @@ class PlanSettings(BaseModel):
     sequences: tuple[SequenceSpec, ...] = ()
     rotation: tuple[str, ...] = ()  # sequence names to rotate unpinned rows through (A/B)
     default_steps: tuple[int, ...] | None = None  # step offsets of assistants' defaults
+    pace: int | None = Field(default=None, ge=1)  # at most N new leads per assistant a day
+    per_company: int | None = Field(default=None, ge=1)  # new leads of one domain per assistant-day
+    free_mail: tuple[str, ...] = ()  # more domains the per-company cap leaves alone
+    assistant: dict[str, AssistantRules] = Field(default_factory=dict)  # by assistant email
+    time_limit: float = Field(default=10.0, gt=0)  # seconds the solver may take
+
+    @field_validator("assistant")
+    @classmethod
+    def _assistant_keys(cls, v: dict[str, AssistantRules]) -> dict[str, AssistantRules]:
+        return {k.strip().lower(): r for k, r in v.items()}
+
+    @field_validator("free_mail")
+    @classmethod
+    def _free_mail(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(d.strip().lower().lstrip("@") for d in v if d.strip())
 
     @field_validator("days")
     @classmethod
@@ -288,8 +352,9 @@ def load_plan_settings(config: Path | None, **flags: Any) -> PlanSettings:
     then flags that are not None. Any problem is one UsageError line."""
     raw, path = _toml(config)
     data: dict[str, Any] = dict(raw.get("plan", {}))
-    if "sequences" in raw:
-        data["sequences"] = raw["sequences"]
+    for table in ("sequences", "assistant"):
+        if table in raw:
+            data[table] = raw[table]
     data.update({k: v for k, v in flags.items() if v is not None})
     try:
         return PlanSettings.model_validate(data)

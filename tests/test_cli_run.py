@@ -171,13 +171,13 @@ def test_release_mode_over_two_days_with_through(
     day1 = leadbatch(*args, "--through", MONDAY, env=sandbox_env, cwd=tmp_path)
     assert day1.returncode == 0, day1.stderr  # pending rows for a later day are expected
     assert day1.stdout.startswith(
-        "Sent 10 rows this run (through 2030-01-07). Rows: created 10 · pending 5\n"
-        "5 rows planned for later days (the next on 2030-01-08): run the same command "
-        "again on or after that day.\n")
-    assert len(sandbox.state.post_counts) == 10
+        "Sent 8 rows this run (through 2030-01-07). Rows: created 8 · pending 7\n"
+        "7 rows planned for later days (the next on 2030-01-08): run the same command "
+        "again on or after that day.\n")  # two days either way: 4 then 4 and 3 a day
+    assert len(sandbox.state.post_counts) == 8
     day2 = leadbatch(*args, "--through", "2030-01-08", env=sandbox_env, cwd=tmp_path)
     assert day2.returncode == 0, day2.stderr
-    assert "Sent 5 rows this run (through 2030-01-08). Rows: created 15\n" in day2.stdout
+    assert "Sent 7 rows this run (through 2030-01-08). Rows: created 15\n" in day2.stdout
     assert sandbox.state.post_counts == dict.fromkeys(emails, 1)
 
 
@@ -301,7 +301,7 @@ def test_a_plan_workbook_is_sent_as_planned_and_retry_refuses_it(
     assert code == 0
     assert err.startswith("leadbatch: note: plan.xlsx is already planned: it is sent as "
                           "planned, without --max-per-day\n")
-    assert "Rows: created 10 · pending 2\n" in out
+    assert "Rows: created 6 · pending 6\n" in out  # two days, even: 3 and 3 a day each
     by_day = {r["sendDate"] for r in results_rows(tmp_path / "r.xlsx") if r["status"] == "created"}
     assert by_day == {MONDAY}
     assert in_process(capsys, "retry", "plan.xlsx") == (2, "", (
@@ -455,11 +455,11 @@ def test_the_same_command_on_later_days_keeps_the_first_days_plan(
         return exc.value.code, capsys.readouterr().out
 
     code, out = on("2030-01-07")  # a Monday
-    assert code == 0 and "Rows: created 10 · pending 5\n" in out
+    assert code == 0 and "Rows: created 8 · pending 7\n" in out
     code, out = on("2030-01-08")
     assert code == 0 and out.startswith(
         "(planned as on 2030-01-07, the day of this results workbook's first run, so the plan "
-        "is the same)\nSent 5 rows this run (through 2030-01-08). Rows: created 15\n")
+        "is the same)\nSent 7 rows this run (through 2030-01-08). Rows: created 15\n")
     assert sandbox.state.post_counts == dict.fromkeys(emails, 1)
     # a new prospect in the sheet: planned from today; the rows already sent take no room
     with open(tmp_path / "leads.csv", "a", newline="", encoding="utf-8") as fh:

@@ -53,8 +53,8 @@ def test_plan_sheet_rows_in_input_order(tmp_path: Path, sheet: LeadSheet) -> Non
     assert grid[0] == [*PLAN_COLUMNS, *HEADERS[2:]]
     fixed = [r[: len(PLAN_COLUMNS)] for r in grid[1:]]
     assert fixed == [
-        # b has the most room on Monday; Bob (pinned, placed first) already took "A" on b.
-        [2, "planned", None, None, "2026-03-02", "b@s.com", None, "B", "create",
+        # Bob (pinned, placed first) already took "A"; Ann gets B, on a Monday.
+        [2, "planned", None, None, "2026-03-02", "a@s.com", None, "B", "create",
          "ann@example.com", "Ann"],
         [3, "planned", None, None, "2026-03-03", "b@s.com", None, "A", "create",
          "bob@example.com", "Bob"],
@@ -63,7 +63,7 @@ def test_plan_sheet_rows_in_input_order(tmp_path: Path, sheet: LeadSheet) -> Non
         [5, "invalid", grid[4][2], None, None, None, None, None, None, "not-an-email", None],
         [6, "unplaceable", "2026-03-07 is a Saturday, not a sending day (mon,tue,wed,thu,fri)",
          None, "2026-03-07", None, None, None, "create", "ed@example.com", "Ed"],
-        [7, "planned", None, None, "2026-03-02", "a@s.com", None, "A", "create",
+        [7, "planned", None, None, "2026-03-02", "b@s.com", None, "A", "create",
          "flo@example.com", "Flo"],
     ]
     assert "not-an-email" in grid[4][2]
@@ -105,7 +105,7 @@ def test_summary_sheet_loads_counts_and_settings(tmp_path: Path, sheet: LeadShee
     ]
     assert len(table) == len(plan.summary())
     # Followups of the "A" leads (day 3) land on Thursday and Friday.
-    assert ["2026-03-05", "a@s.com", 0, 1, 2, 1] in table
+    assert ["2026-03-05", "b@s.com", 0, 1, 3, 2] in table
     about = {r[7]: r[8] for r in grid[1:] if r[7] is not None}
     assert about["planned"] == 3
     assert about["unplaceable"] == 1

@@ -1,47 +1,68 @@
 """The placement of every row on a day, an assistant and a sequence (the rules are in
-the stage's docstring, `leadbatch/plan/__init__.py`). The days and loads live in
+the stage's docstring, `leadbatch/plan/__init__.py`). How many new leads go on each day
+is the count program's answer (`counts`); this module turns those counts into rows, in
+input order, checking every email against every cap. Days and loads live in
 `days.DayBook`; the messages for rows that do not fit in `reasons`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import math
-from collections import Counter, deque
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import NamedTuple
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple, cast
 
-from ..config import PlanSettings, SequenceSpec, check_span
+from ..config import PlanSettings, check_span
 from ..errors import UsageError
 from ..models import Assistant, PlanRow, RowStatus, SourceRow
 from .calendar import SendingCalendar
-from .days import DayBook
+from .companies import company_of
+from .counts import Counts, Group, Key, Outcome
+from .days import AssistantDays, DayBook, HasSteps
 from .pins import AssistantNames
 from .reasons import assistant_full, days_text, label, no_room_left
-from .result import Plan, effective_limit
+from .result import Plan, Proof, effective_limit
+from .sequences import Seq, Sequences
+from .solver import INF
 
 HORIZON_DAYS = 366  # without --end, how far ahead a lead may be planned
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class _Seq:
-    """A sequence a lead can get: what the PlanRow shows and the step offsets it loads.
-
-    Interned by `_Planner._seq` and compared by identity: hashing stays cheap in hot loops.
-    """
-
-    schedule_id: int | None
-    schedule_name: str | None
-    steps: tuple[int, ...]
-
-
 class _Want(NamedTuple):
-    """What a create row pins, short of a day; rows wanting the same thing share a queue."""
+    """What a flexible row pins, short of a day; rows wanting the same thing form a group."""
 
     assistant: int | None
-    own: _Seq | None
+    own: Seq | None
+
+
+class _Queue:
+    """A group's rows in the order they are placed: input order, except that the rows of a
+    company over the per-company cap are spread evenly through it (its k-th of n rows
+    sits k/n of the way along), so that it is not left to the last days."""
+
+    def __init__(self, rows: list[int], companies: list[str | None], cap: int | None) -> None:
+        if cap is not None:
+            sizes = Counter(c for c in companies if c is not None)
+            seen: Counter[str] = Counter()
+            keys: list[tuple[float, int]] = []
+            for position, (row, company) in enumerate(zip(rows, companies, strict=True)):
+                if company is not None and sizes[company] > cap:
+                    keys.append((seen[company] * len(rows) / sizes[company], row))
+                    seen[company] += 1
+                else:
+                    keys.append((float(position), row))
+            order = sorted(range(len(rows)), key=lambda i: keys[i])
+            rows, companies = [rows[i] for i in order], [companies[i] for i in order]
+        self.rows, self.companies = rows, companies
+        self.done = [False] * len(rows)
+        self.head = 0
+
+    def left(self) -> int:
+        return sum(1 for d in self.done[self.head:] if not d)
+
+    def pending(self) -> list[int]:
+        return [r for r, d in zip(self.rows[self.head:], self.done[self.head:], strict=True) if not d]
 
 
 def plan_leads(
@@ -68,14 +89,9 @@ class _Planner:
     """One planning run. Assistants are indexes into `emails` (sorted: ties go to the
     lower email); days are offsets from `start`; rows are indexes into `rows`."""
 
-    def __init__(
-        self,
-        rows: Sequence[SourceRow],
-        assistants: Sequence[Assistant],
-        settings: PlanSettings,
-        start: dt.date,
-        booked: Mapping[tuple[str, dt.date], int],
-    ) -> None:
+    def __init__(self, rows: Sequence[SourceRow], assistants: Sequence[Assistant],
+                 settings: PlanSettings, start: dt.date,
+                 booked: Mapping[tuple[str, dt.date], int]) -> None:
         self.rows, self.settings, self.start, self.end = rows, settings, start, settings.end
         self.calendar = SendingCalendar.from_settings(settings)
         self.sequence_mode = settings.mode == "sequence"
@@ -86,20 +102,21 @@ class _Planner:
         self.emails = sorted(unique)
         self.index = {email: rank for rank, email in enumerate(self.emails)}
         self.names = AssistantNames(self.assistants)
-        self.book = DayBook(self.calendar, start,
-                            [effective_limit(unique[e], settings) for e in self.emails])
-        self.by_id = {s.id: s for s in settings.sequences if s.id is not None}
-        self.by_name = {s.name: s for s in settings.sequences if s.name}
-        self.interned: dict[tuple[int | None, str | None, tuple[int, ...]], _Seq] = {}
-        self.default = [self._default_seq(unique[e]) for e in self.emails]
-        self.rotation = tuple(self._spec_seq(self.by_name[n]) for n in settings.rotation)
-        self.by_delay: dict[int, tuple[_Seq, ...]] = {}
-        for spec in settings.sequences:
-            self.by_delay[spec.delay] = (*self.by_delay.get(spec.delay, ()), self._spec_seq(spec))
-        # How often each rotation sequence was given, per (assistant, day) and overall.
-        self.turns: Counter[tuple[int, int, _Seq]] = Counter()
-        self.turns_total: Counter[tuple[int, _Seq]] = Counter()
+        limits = [effective_limit(unique[e], settings) for e in self.emails]
+        own = [AssistantDays(self.calendar, limit, settings.assistant.get(email.lower()))
+               for email, limit in zip(self.emails, limits, strict=True)]
+        self.book = DayBook(self.calendar, start, limits, own)
+        self.seqs = Sequences(settings, [unique[e] for e in self.emails])
         self.out: list[PlanRow | None] = [None] * len(rows)
+        self.new: list[Counter[int]] = [Counter() for _ in self.emails]  # placed here, per day
+        self.all_new: list[Counter[int]] = [Counter() for _ in self.emails]  # pinned ones too
+        self.company_day: Counter[tuple[int, int, str]] = Counter()
+        self.day_turns: Counter[tuple[int, int, Seq]] = Counter()  # sequences given per day
+        self.companies = [company_of(r.email, settings.free_mail) if settings.per_company else None
+                          for r in rows]
+        self.outcome: Outcome | None = None
+        self.new_fixed_peak = 0
+        self.days: list[int] = []
         self.booked = {k: n for k, n in booked.items() if k[0] in self.index and k[1] >= start}
         for (email, date), count in self.booked.items():
             day = (date - start).days
@@ -110,84 +127,41 @@ class _Planner:
         """The day the lead is created: its first-email day, or the start in sequence mode."""
         return 0 if self.sequence_mode else day
 
-    def _choose(self, assistant: int, day: int, want: _Want) -> _Seq | None:
-        """The first sequence for `want` on (assistant, day) whose emails all fit, else None."""
-        if want.own is not None:
-            options: Sequence[_Seq] = (want.own,)
-        elif self.sequence_mode:
-            options = self.by_delay.get(day, ())
-        elif self.rotation:
-            options = self.rotation
-        else:
-            options = (self.default[assistant],)
-        if len(options) > 1:
-            turns, total, configured = self.turns, self.turns_total, options
-            options = sorted(  # least used that day, then overall, then configured order
-                configured,
-                key=lambda s: (turns[assistant, day, s], total[assistant, s], configured.index(s)),
-            )
-        created = self._created(day)
-        for seq in options:
-            if self.book.fits(assistant, self.book.emails(created, seq)):
-                return seq
-        return None
+    def _room_for(self, row: int, assistant: int, day: int, seq: Seq, peak: float) -> bool:
+        """Whether the lead fits on (assistant, day) with `seq`: every email under its cap,
+        the pace, the peak of this round and the per-company cap."""
+        if self.new[assistant][day] >= peak or (self.settings.pace is not None
+                                                and self.all_new[assistant][day] >= self.settings.pace):
+            return False
+        company = self.companies[row]
+        cap = self.settings.per_company
+        if company is not None and cap is not None and \
+                self.company_day[assistant, day, company] >= cap:
+            return False
+        return self.book.fits(assistant, self.book.emails(assistant, self._created(day), seq))
 
-    def _take(self, row: int, assistant: int, day: int, seq: _Seq, want: _Want) -> None:
-        self.book.add(assistant, self.book.emails(self._created(day), seq))
+    def _take(self, row: int, assistant: int, day: int, seq: Seq, *, pinned: bool = False) -> None:
+        self.book.add(assistant, self.book.emails(assistant, self._created(day), seq))
+        self.all_new[assistant][day] += 1
+        if not pinned:
+            self.new[assistant][day] += 1
+        self.day_turns[assistant, day, seq] += 1
+        company = self.companies[row]
+        if company is not None:
+            self.company_day[assistant, day, company] += 1
         if self.rows[row].action != "create":  # a move: its room counted, its sequence its own
-            seq = self._seq(self.rows[row].schedule_id, self.rows[row].schedule_name, seq.steps)
-        if want.own is None and (self.rotation or self.sequence_mode):
-            self.turns[assistant, day, seq] += 1
-            self.turns_total[assistant, seq] += 1
-        self.out[row] = PlanRow(
-            self.rows[row],
-            RowStatus.PLANNED,
-            assistant_email=self.emails[assistant],
-            send_date=self.book.dates[day],
-            schedule_id=seq.schedule_id,
-            schedule_name=seq.schedule_name,
-        )
+            seq = self.seqs.get(self.rows[row].schedule_id, self.rows[row].schedule_name, seq.steps)
+        self.out[row] = PlanRow(self.rows[row], RowStatus.PLANNED,
+                                assistant_email=self.emails[assistant],
+                                send_date=self.book.dates[day],
+                                schedule_id=seq.schedule_id, schedule_name=seq.schedule_name)
 
     def _reject(self, row: int, reason: str) -> None:
         """Unplaceable: the row keeps what it asked for, so the workbook shows it."""
         lead = self.rows[row]
-        self.out[row] = PlanRow(
-            lead,
-            RowStatus.UNPLACEABLE,
-            assistant_email=lead.assistant_email,
-            send_date=lead.send_date,
-            schedule_id=lead.schedule_id,
-            schedule_name=lead.schedule_name,
-            error=reason,
-        )
-
-    def _default_seq(self, assistant: Assistant) -> _Seq:
-        steps = self.settings.default_steps
-        if steps is None:
-            spec = next(
-                (s for s in self.settings.sequences if s.id == assistant.default_schedule_id
-                 and s.id is not None),
-                None,
-            )
-            steps = spec.steps if spec is not None else (0,)
-        return self._seq(None, None, steps)
-
-    def _seq(self, schedule_id: int | None, name: str | None, steps: tuple[int, ...]) -> _Seq:
-        return self.interned.setdefault((schedule_id, name, steps), _Seq(schedule_id, name, steps))
-
-    def _spec_seq(self, spec: SequenceSpec) -> _Seq:
-        return self._seq(spec.id, spec.name, spec.steps)
-
-    def _own(self, row: int) -> tuple[_Seq | None, SequenceSpec | None]:
-        lead = self.rows[row]
-        if lead.schedule_id is None and lead.schedule_name is None:
-            return None, None
-        if lead.schedule_id is not None:
-            spec = self.by_id.get(lead.schedule_id)
-        else:
-            spec = self.by_name.get(lead.schedule_name or "")
-        steps = spec.steps if spec is not None else (0,)
-        return self._seq(lead.schedule_id, lead.schedule_name, steps), spec
+        self.out[row] = PlanRow(lead, RowStatus.UNPLACEABLE, assistant_email=lead.assistant_email,
+                                send_date=lead.send_date, schedule_id=lead.schedule_id,
+                                schedule_name=lead.schedule_name, error=reason)
 
     def run(self) -> Plan:
         fixed: list[tuple[int, int]] = []  # (0 with assistant / 1 without, row)
@@ -199,7 +173,7 @@ class _Planner:
                 self.out[row] = PlanRow(src, status, error=src.error_text)
             elif src.action != "create" and not src.moves_from:
                 others.append(row)  # a move (see `moves_from`) takes room like a create
-            elif src.send_date is not None or (self.sequence_mode and self._own(row)[0] is not None):
+            elif src.send_date is not None or (self.sequence_mode and self.seqs.own(src)[0] is not None):
                 fixed.append((0 if src.assistant_email or src.assistant_name else 1, row))
             else:
                 flexible.append(row)
@@ -209,14 +183,17 @@ class _Planner:
         else:
             for _, row in sorted(fixed):
                 self._place_fixed(row)
+            self.new_fixed_peak = max((max(n.values(), default=0) for n in self.all_new), default=0)
             self._place_flexible(flexible)
             self._place_others(others)
         return self._plan()
 
-    def _day_of(self, row: int) -> tuple[int | None, _Seq | None, str]:
+    # --- rows with a day of their own ---------------------------------------------------
+
+    def _day_of(self, row: int) -> tuple[int | None, Seq | None, str]:
         """A fixed row's day and own sequence, or a reason it has no usable day."""
         lead = self.rows[row]
-        own, spec = self._own(row)
+        own, spec = self.seqs.own(lead)
         date = lead.send_date
         if self.sequence_mode and own is not None:
             if spec is None:
@@ -237,8 +214,8 @@ class _Planner:
         if not self.calendar.is_sending_day(date):
             return None, own, self.calendar.why_not(date)
         day = (date - self.start).days
-        if self.sequence_mode and own is None and day not in self.by_delay:
-            delays = ", ".join(str(d) for d in sorted(self.by_delay))
+        if self.sequence_mode and own is None and not self.seqs.by_delay.get(day):
+            delays = ", ".join(str(d) for d in sorted(self.seqs.by_delay))
             return None, own, (
                 f"no sequence starts {days_text(day)} after the start {self.start}, so nothing "
                 f"can go out on {date} (mode = sequence; start delays configured: {delays})"
@@ -256,135 +233,242 @@ class _Planner:
         if day is None or why_assistant:
             self._reject(row, why or why_assistant)
             return
-        want = _Want(assistant, own)
         self.book.ensure(day + 1)
-        if assistant is not None:
-            seq = self._choose(assistant, day, want)
-            if seq is None:
-                self._reject(row, self._why_full(assistant, day, want))
-            else:
-                self._take(row, assistant, day, seq, want)
-            return
         book = self.book
-        by_room = sorted(range(len(self.emails)), key=lambda other: (-book.room(other, day), other))
-        for other in by_room:
-            seq = self._choose(other, day, want)
-            if seq is not None:
-                self._take(row, other, day, seq, want)
-                return
-        date = book.date(day)
-        if all(book.room(other, day) <= 0 for other in by_room):
-            self._reject(row, f"every assistant is at its daily limit on {date}")
-        else:
-            self._reject(row, f"no assistant has room on {date} for this lead and its followups")
+        who = [assistant] if assistant is not None else sorted(
+            range(len(self.emails)), key=lambda a: (-book.room(a, day), a))
+        for a in who:
+            for seq in self.seqs.options(a, day, own, self.sequence_mode):
+                if book.works(a, day) and self._room_for(row, a, day, seq, INF):
+                    self.seqs.turns[seq] += 1
+                    self._take(row, a, day, seq, pinned=True)
+                    return
+        self._reject(row, self._why_fixed(row, who, day, own))
 
-    def _why_full(self, assistant: int, day: int, want: _Want) -> str:
-        if want.own is not None:
-            seq = want.own
-        elif self.sequence_mode:
-            seq = self.by_delay[day][0]
-        else:
-            seq = self.rotation[0] if self.rotation else self.default[assistant]
-        book = self.book
-        over = book.first_over(assistant, book.emails(self._created(day), seq))
-        return assistant_full(self.emails[assistant], book.limits[assistant], book.date(day),
-                              None if over is None else (book.date(over), book.load[assistant][over]))
+    def _why_fixed(self, row: int, who: list[int], day: int, own: Seq | None) -> str:
+        book, date = self.book, self.book.date(day)
+        if len(who) > 1:
+            if all(book.room(a, day) <= 0 for a in who):
+                return f"every assistant is at its daily limit on {date}"
+            return f"no assistant has room on {date} for this lead and its followups"
+        a = who[0]
+        email = self.emails[a]
+        if not book.works(a, day):
+            return f"assistant {email} does not send on {date} (its own days off or ramp-up)"
+        pace, cap = self.settings.pace, self.settings.per_company
+        if pace is not None and self.all_new[a][day] >= pace:
+            return f"assistant {email} already has {pace} new leads on {date} (pace = {pace})"
+        company = self.companies[row]
+        if company is not None and cap is not None and self.company_day[a, day, company] >= cap:
+            return (f"assistant {email} already has {cap} new leads at {company} on {date} "
+                    f"(per_company = {cap})")
+        seq = self.seqs.options(a, day, own, self.sequence_mode)[0]
+        over = book.first_over(a, book.emails(a, self._created(day), seq))
+        return assistant_full(email, book.caps[a][day], date,
+                              None if over is None else (book.date(over), book.load[a][over]))
+
+    # --- rows the planner places -------------------------------------------------------
 
     def _flexible_days(self) -> list[int]:
         """The days flexible rows may use, in order."""
         last = (self.end - self.start).days if self.end else HORIZON_DAYS
-        candidates = sorted(self.by_delay) if self.sequence_mode else range(last + 1)
+        candidates = sorted(self.seqs.by_delay) if self.sequence_mode else range(last + 1)
         return [day for day in candidates if day <= last and self.book.is_sending(day)]
 
     def _place_flexible(self, rows: list[int]) -> None:
-        queues: dict[_Want, deque[int]] = {}
-        unknown: list[int] = []
+        wanted: dict[_Want, list[int]] = {}
         for row in rows:
             assistant, why = self._assistant(row)
             if why:
-                unknown.append(row)
                 self._reject(row, why)
                 continue
-            queues.setdefault(_Want(assistant, self._own(row)[0]), deque()).append(row)
+            own = self.seqs.own(self.rows[row])[0]
+            wanted.setdefault(_Want(assistant, own), []).append(row)
+        if not wanted:
+            return
         days = self._flexible_days()
         if days:
-            self.book.ensure(days[-1] + 1)
-        left = len(rows) - len(unknown)
-        passes = [True, False] if self.end is not None else [False]
-        for even in passes:
-            for done, day in enumerate(days):
-                if not left:
+            self.book.ensure(days[-1] + self.seqs.longest + 1)
+        pinned = {w.assistant for w in wanted if w.assistant is not None}
+        self.classes = self._classes(pinned, days)
+        of = {a: c for c, members in enumerate(self.classes) for a in members}
+        self.queues = [_Queue(rs, [self.companies[r] for r in rs], self.settings.per_company)
+                       for rs in wanted.values()]
+        groups = []
+        for want, queue in zip(wanted, self.queues, strict=True):
+            classes = (of[want.assistant],) if want.assistant is not None else tuple(
+                range(len(self.classes)))
+            groups.append(Group(len(queue.rows), classes, self._seqs_for(want),
+                                self._shares(want, len(queue.rows))))
+        self.groups = groups
+        counts = Counts(self.book, self.classes, groups, days, self._created, new=self.new,
+                        all_new=self.all_new, pace=self.settings.pace,
+                        time_limit=self.settings.time_limit)
+        self.days = days
+        self.outcome = counts.run(self._place_quotas, self._company_bound(days),
+                                  spread=self.end is not None)
+        for g, group in enumerate(groups):  # what the solver left (time limit): greedy
+            for day in days:
+                if not group.left:
                     break
-                quota = math.ceil(left / (len(days) - done)) if even else left
-                left -= self._fill_day(day, queues, quota)
-        for want, queue in queues.items():
-            for row in queue:
-                pinned = want.assistant
-                self._reject(row, no_room_left(
-                    [self.book.date(day) for day in days], start=self.start, end=self.end,
-                    horizon=HORIZON_DAYS, sequence_mode=self.sequence_mode,
-                    any_limit=any(self.book.limits),
-                    assistant=None if pinned is None else (self.emails[pinned],
-                                                           self.book.limits[pinned])))
+                self._place_quotas({(g, c, day, s): group.left for c in group.classes
+                                    for s in group.seqs(c, day)}, INF)
+        for want, queue in zip(wanted, self.queues, strict=True):
+            if self.settings.per_company is None:
+                self._in_input_order(queue.rows)
+            for row in queue.pending():
+                self._reject(row, self._why_left(row, want, days))
 
-    def _fill_day(self, day: int, queues: dict[_Want, deque[int]], quota: int) -> int:
-        """Place up to `quota` queued rows on `day`; pinned queues first, input order."""
-        kinds = [(want, queue) for want, queue in queues.items() if queue]
-        # (unpinned?, next row, kind): pinned kinds first, then input order
-        heads = [(want.assistant is None and want.own is None, queue[0], kind)
-                 for kind, (want, queue) in enumerate(kinds)]
-        heapq.heapify(heads)
+    def _in_input_order(self, rows: list[int]) -> None:
+        """Rounds of the count program place a group's rows out of order (the last round's
+        leftovers go back to early days); the group's rows are alike, so they are dealt
+        to its slots again in input order: by day, and within a day in turns."""
+        placed = sorted(r for r in rows if self.out[r] is not None)
+        seen: Counter[tuple[dt.date, str, object]] = Counter()
+        slots = []
+        for r in placed:
+            plan_row = self.out[r]
+            assert plan_row is not None and plan_row.send_date and plan_row.assistant_email
+            key = (plan_row.send_date, plan_row.assistant_email, plan_row.schedule_name)
+            slots.append((plan_row.send_date, seen[key], self.index[plan_row.assistant_email],
+                          self._order_name(plan_row.schedule_name), plan_row))
+            seen[key] += 1
+        slots.sort(key=lambda s: s[:4])
+        for r, (*_, slot) in zip(placed, slots, strict=True):
+            self.out[r] = PlanRow(self.rows[r], RowStatus.PLANNED, assistant_email=slot.assistant_email,
+                                  send_date=slot.send_date, schedule_id=slot.schedule_id,
+                                  schedule_name=slot.schedule_name)
+
+    def _order_name(self, name: str | None) -> int:
+        names = [s.schedule_name for s in self.seqs.rotation]
+        return names.index(name) if name in names else 0
+
+    def _seqs_for(self, want: _Want) -> Callable[[int, int], Sequence[Seq]]:
+        if want.own is not None:
+            only = (want.own,)
+            return lambda c, d: only
+        if self.sequence_mode:
+            return lambda c, d: self.seqs.by_delay.get(d, ())
+        if self.seqs.rotation:
+            rotation = self.seqs.rotation
+            return lambda c, d: rotation
+        return lambda c, d: (self.seqs.default[self.classes[c][0]],)
+
+    def _shares(self, want: _Want, size: int) -> dict[HasSteps, tuple[int, int]] | None:
+        """A/B rotation: each sequence's even share of the group (pinned-day rows' turns
+        count too); the count program departs from it only where keeping it costs days."""
+        rotation = self.seqs.rotation
+        if want.own is not None or self.sequence_mode or not rotation:
+            return None
+        total = size + sum(self.seqs.turns[s] for s in rotation)
+        low, high = total // len(rotation), -(-total // len(rotation))
+        return {s: (low - self.seqs.turns[s], high - self.seqs.turns[s]) for s in rotation}
+
+    def _classes(self, pinned: set[int], days: list[int]) -> list[list[int]]:
+        """Assistants grouped where the count program cannot tell them apart."""
         book = self.book
-        # (minus room, assistant): a heap whose top has the most room
-        free = [(-room, a) for a in range(len(self.emails)) if (room := book.room(a, day)) > 0]
-        heapq.heapify(free)
-        placed = 0
-        while heads and free and placed < quota:
-            unpinned, row, kind = heads[0]
-            want, queue = kinds[kind]
-            assistant = want.assistant
-            if assistant is not None:
-                seq = self._choose(assistant, day, want)
-            else:
-                assistant, seq = self._most_room(day, want, free)
-            if seq is None or assistant is None:
-                heapq.heappop(heads)  # nothing of this kind fits today; loads only grow
+        by_key: dict[object, list[int]] = {}
+        for a in range(len(self.emails)):
+            if a in pinned:
+                by_key[("pinned", a)] = [a]
                 continue
-            self._take(row, assistant, day, seq, want)
-            queue.popleft()
-            placed += 1
-            if queue:
-                heapq.heapreplace(heads, (unpinned, queue[0], kind))
-            else:
-                heapq.heappop(heads)
+            key = (book.limits[a], book.own[a].rules, self.seqs.default[a], tuple(book.caps[a]),
+                   tuple(book.load[a]), tuple(sorted(self.all_new[a].items())))
+            by_key.setdefault(key, []).append(a)
+        return list(by_key.values())
+
+    def _company_bound(self, days: list[int]) -> int:
+        """The first day index by which the largest company's rows can all go out at the
+        per-company cap (0 without a cap): the count program does not see companies."""
+        cap = self.settings.per_company
+        sizes = Counter(c for c in self.companies if c is not None)
+        if cap is None or not sizes or not days:
+            return 0
+        largest = max(sizes.values())
+        total = 0
+        for rank, day in enumerate(days):
+            total += cap * sum(1 for a in range(len(self.emails)) if self.book.works(a, day))
+            if total >= largest:
+                return rank
+        return len(days) - 1
+
+    def _place_quotas(self, quotas: dict[Key, int], peak: float) -> int:
+        """Place each (group, class, day)'s quotas of its group's rows, in queue order, each
+        on the class member with the fewest new leads that day that has room, with the
+        sequence least used there (then overall). Returns how many were placed."""
+        by_slot: dict[tuple[int, int, int], dict[Seq, int]] = {}
+        for (g, c, day, steps), count in quotas.items():
+            # the count program hands back the sequences it was given
+            by_slot.setdefault((g, c, day), {})[cast(Seq, steps)] = count
+        placed = 0
+        for (g, c, day), wanted in by_slot.items():
+            group = self.groups[g]
+            members = sorted(self.classes[c],
+                             key=lambda a: (self.all_new[a][day], -self.book.room(a, day), a))
+            turn = 0
+            while members and group.left and any(wanted.values()):
+                a = members[turn % len(members)]
+                found = self._next_row(self.queues[g], a, day, wanted, peak)
+                if found is None:
+                    members.remove(a)
+                    continue
+                row, seq = found
+                self._take(row, a, day, seq)
+                self.seqs.turns[seq] += 1
+                wanted[seq] -= 1
+                if group.shares is not None:
+                    low, high = group.shares[seq]
+                    group.shares[seq] = (low - 1, high - 1)
+                placed += 1
+                group.left -= 1
+                turn += 1
         return placed
 
-    def _most_room(
-        self, day: int, want: _Want, free: list[tuple[int, int]]
-    ) -> tuple[int | None, _Seq | None]:
-        """The assistant with the most room on `day` that can take `want`.
+    def _pick_seq(self, row: int, a: int, day: int, wanted: dict[Seq, int],
+                  peak: float) -> Seq | None:
+        options = [s for s, n in wanted.items() if n > 0]
+        if len(options) > 1:
+            options.sort(key=lambda s: (self.day_turns[a, day, s], self.seqs.turns[s],
+                                        self._order(s)))
+        return next((s for s in options if self._room_for(row, a, day, s, peak)), None)
 
-        `free` is a lazy heap: keys go stale as rooms shrink and are refreshed when seen.
-        """
-        tried: list[int] = []
-        found: tuple[int | None, _Seq | None] = (None, None)
-        book = self.book
-        while free:
-            key, assistant = free[0]
-            now = -book.room(assistant, day)
-            if now >= 0:
-                heapq.heappop(free)  # full today
-            elif now != key:
-                heapq.heapreplace(free, (now, assistant))
-            else:
-                seq = self._choose(assistant, day, want)
-                if seq is not None:
-                    found = (assistant, seq)
-                    break
-                tried.append(heapq.heappop(free)[1])
-        for assistant in tried:
-            heapq.heappush(free, (-book.room(assistant, day), assistant))
-        return found
+    def _order(self, seq: Seq) -> int:
+        rotation = self.seqs.rotation
+        return rotation.index(seq) if seq in rotation else 0
+
+    def _next_row(self, queue: _Queue, a: int, day: int, wanted: dict[Seq, int],
+                  peak: float) -> tuple[int, Seq] | None:
+        """The first row of `queue` that fits on (a, day) with one of the wanted
+        sequences, marked done; None if none does."""
+        done, rows = queue.done, queue.rows
+        while queue.head < len(rows) and done[queue.head]:
+            queue.head += 1
+        if queue.head == len(rows):
+            return None
+        # a company at its cap here: a later row of another company may still fit
+        reach = queue.head + (2000 if self.settings.per_company is not None else 1)
+        for i in range(queue.head, min(len(rows), reach)):
+            if done[i]:
+                continue
+            seq = self._pick_seq(rows[i], a, day, wanted, peak)
+            if seq is not None:
+                done[i] = True
+                return rows[i], seq
+        return None
+
+    def _why_left(self, row: int, want: _Want, days: list[int]) -> str:
+        company, cap = self.companies[row], self.settings.per_company
+        if company is not None and cap is not None:
+            return (f"no room {'on or before ' + str(self.end) if self.end else 'in the plan'} "
+                    f"under the per-company cap: at most {cap} new leads at {company} per "
+                    "assistant a day")
+        pinned = want.assistant
+        return no_room_left(
+            [self.book.date(day) for day in days], start=self.start, end=self.end,
+            horizon=HORIZON_DAYS, sequence_mode=self.sequence_mode, any_limit=any(self.book.limits),
+            assistant=None if pinned is None else (self.emails[pinned], self.book.limits[pinned]))
+
+    # --- updates and stops -----------------------------------------------------------
 
     def _place_others(self, rows: list[int]) -> None:
         # An update or stop is sent with the lead's own assistant: the API reassigns the
@@ -403,14 +487,9 @@ class _Planner:
             if why or assistant is None:
                 self._reject(row, why)
                 continue
-            self.out[row] = PlanRow(
-                lead,
-                RowStatus.PLANNED,
-                assistant_email=self.emails[assistant],
-                send_date=date,
-                schedule_id=lead.schedule_id,
-                schedule_name=lead.schedule_name,
-            )
+            self.out[row] = PlanRow(lead, RowStatus.PLANNED, assistant_email=self.emails[assistant],
+                                    send_date=date, schedule_id=lead.schedule_id,
+                                    schedule_name=lead.schedule_name)
 
     def _plan(self) -> Plan:
         new: Counter[tuple[str, dt.date]] = Counter()
@@ -421,14 +500,29 @@ class _Planner:
             if planned.status is RowStatus.PLANNED and planned.source.action == "create":
                 assert planned.assistant_email is not None and planned.send_date is not None
                 new[planned.assistant_email, planned.send_date] += 1
-        return Plan(
-            rows=rows,
-            assistants=self.assistants,
-            settings=self.settings,
-            start=self.start,
-            end=self.end,
-            load=self.book.loads(self.emails),
-            limits=dict(zip(self.emails, self.book.limits, strict=True)),
-            new_leads=dict(new),
-            booked=self.booked,
-        )
+        return Plan(rows=rows, assistants=self.assistants, settings=self.settings,
+                    start=self.start, end=self.end, load=self.book.loads(self.emails),
+                    limits=dict(zip(self.emails, self.book.limits, strict=True)),
+                    new_leads=dict(new), booked=self.booked,
+                    caps=self.book.lowered(self.emails), proof=self._proof(new))
+
+    def _proof(self, new: Counter[tuple[str, dt.date]]) -> Proof | None:
+        if not new:
+            return None
+        last = max(d for _, d in new)
+        peak = max(new.values())
+        fixed_last, fixed_peak = self.start, 0
+        for planned in self.out:  # the pinned rows' days bound any plan too
+            if planned is not None and planned.status is RowStatus.PLANNED and \
+                    planned.source.action == "create" and planned.source.send_date is not None:
+                fixed_last = max(fixed_last, planned.source.send_date)
+        fixed_peak = self.new_fixed_peak
+        outcome = self.outcome
+        if outcome is None:  # every create row was pinned: the plan is theirs
+            return Proof(last, last, peak, peak)
+        earliest = None if outcome.earliest is None else max(
+            self.book.date(self.days[max(outcome.earliest, self._company_bound(self.days))]),
+            fixed_last)
+        smoothest = peak if outcome.smoothest == INF else max(
+            math.ceil(outcome.smoothest - 1e-6), fixed_peak)
+        return Proof(last, earliest, peak, min(smoothest, peak), optimal=outcome.optimal)

@@ -63,13 +63,15 @@ class Plan:
     new_leads: dict[tuple[str, dt.date], int] = field(default_factory=dict)  # by sendDate
     booked: dict[tuple[str, dt.date], int] = field(default_factory=dict)  # others' load, counted
     proof: Proof | None = None  # how the plan compares with what the limits allow
+    caps: dict[tuple[str, dt.date], int] = field(default_factory=dict)  # below the limit
 
     def proof_lines(self) -> list[str]:
         """The plan's proof as sentences for a terminal or a Summary sheet ([] if none)."""
         return self.proof.lines() if self.proof is not None else []
 
     def summary(self) -> list[tuple[dt.date, str, int, int]]:
-        """(day, assistant, emails, limit) for every sending day with load (through `end`)."""
+        """(day, assistant, emails, limit) for every sending day with load (through `end`);
+        the limit is the assistant's cap that day (lower on its days off or ramping up)."""
         days = {d for _, d in self.load} | {d for _, d in self.new_leads}
         if not days and self.end is None:
             return []
@@ -77,7 +79,7 @@ class Plan:
         cal = SendingCalendar.from_settings(self.settings)
         emails = sorted(self.limits)
         return [
-            (d, a, self.load.get((a, d), 0), self.limits[a])
+            (d, a, self.load.get((a, d), 0), self.caps.get((a, d), self.limits[a]))
             for d in cal.sending_days(self.start, last)
             for a in emails
         ]

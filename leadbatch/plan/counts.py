@@ -1,0 +1,231 @@
+"""How many new leads each group gets on each day, assistant class and sequence: the
+planner's counts as a linear program, and the rounding of its answer into whole leads.
+
+The objective, in order (issue 14): the last first-email day as early as the limits
+allow (followups included), then the fewest new leads on the busiest assistant-day,
+then the earliest days. Assistants that are alike in everything the program sees
+(limits and caps, calendar, default sequence, load already booked) form one class, so
+100,000 leads over 20 equal assistants is a program of a few hundred columns.
+
+Whole leads: the program's answer is rounded down, those leads are placed by the
+planner (which checks every email against every cap, so nothing goes over whatever the
+rounding did), and the program is solved again for the leads left, with the loads as
+they now are. If no whole lead fits by the last day tried, the day moves on; if the
+limits leave no day, the program fills what it can and the rest are unplaceable.
+The linear program's own optimum is a bound no plan can beat: the proof the plan shows.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .days import DayBook, HasSteps
+from .solver import INF, LinearProgram, SolverTimeout
+
+Key = tuple[int, int, int, HasSteps]  # (group, class, day, sequence)
+Place = Callable[[dict[Key, int], float], int]  # quotas, peak cap -> leads placed
+
+_EPS = 1e-6
+_MAX_ROUNDS = 400
+
+
+@dataclass
+class Group:
+    """Leads that want the same thing: which classes may take them and with which
+    sequences (`seqs(class, day)`); `left` is how many are still to place."""
+
+    left: int
+    classes: tuple[int, ...]
+    seqs: Callable[[int, int], Sequence[HasSteps]]
+    shares: dict[HasSteps, tuple[int, int]] | None = None  # A/B: each sequence's (min, max) left
+
+    def share_bounds(self) -> dict[HasSteps, tuple[float, float]]:
+        return {seq: (float(max(lo, 0)), float(max(hi, 0)))
+                for seq, (lo, hi) in (self.shares or {}).items()}
+
+
+@dataclass
+class Outcome:
+    """What the counts achieved: the bounds the proof quotes, and whether they hold."""
+
+    earliest: int | None  # index into the days: the earliest last day the limits allow
+    smoothest: float  # the fewest new leads on the busiest assistant-day, ending that early
+    optimal: bool  # False: the time limit or the round cap stopped the solver
+
+
+class Counts:
+    """The count program over `days` (day offsets, in order) for `groups` on `classes`
+    (lists of assistant indexes into `book`). `new[a][day]`: the leads it placed there so
+    far (the peak counts these; pinned rows are where the user put them); `all_new`
+    those and the pinned rows (the pace counts both)."""
+
+    def __init__(self, book: DayBook, classes: list[list[int]], groups: list[Group],
+                 days: list[int], created: Callable[[int], int], *,
+                 new: Sequence[Mapping[int, int]], all_new: Sequence[Mapping[int, int]],
+                 pace: int | None, time_limit: float) -> None:
+        self.book, self.classes, self.groups, self.days = book, classes, groups, days
+        self.created, self.new, self.all_new, self.pace = created, new, all_new, pace
+        self.deadline = time.monotonic() + time_limit
+        self._turns = any(len(g.seqs(c, d)) > 1 for g in groups for c in g.classes for d in days)
+
+    def _program(self, last: int, peak: float | None, objective: str,
+                 totals: dict[tuple[int, int], float] | None = None) -> tuple[
+            LinearProgram, list[tuple[Key, int]]]:
+        """Columns for every (group, class, day <= days[last], sequence); objective is
+        "none", "peak" (minimise the busiest assistant-day), "early" (earliest days),
+        "even" (the least sum of squares of each assistant-day's new leads: --end) or
+        "fill" (as many leads as fit, earliest first). `totals` fixes each (class, day)'s
+        new leads and shares them out evenly between the sequences that take turns."""
+        book, lp = self.book, LinearProgram()
+        keys: list[tuple[Key, int]] = []  # each column of leads, by what it counts
+        fill = objective == "fill"
+        peak_col: list[tuple[int, float]] = []
+        demand = [lp.row(0.0 if fill else g.left, g.left) for g in self.groups]
+        width = len(self.days) + 2
+        shares: list[dict[HasSteps, int]] = [{} for _ in self.groups]
+        if objective in ("early", "even", "fill"):  # A/B shares: kept unless that costs a day
+            slack = 0.5 / width if fill else 0.5
+            for g, group in enumerate(self.groups):
+                for seq, (lo, hi) in group.share_bounds().items():
+                    row = shares[g][seq] = lp.row(lo, hi)
+                    lp.column([(row, 1.0)], cost=slack)
+                    lp.column([(row, -1.0)], cost=slack)
+        load_rows: dict[tuple[int, int], int] = {}
+        for rank, day in enumerate(self.days[:last + 1]):
+            weight = {"early": rank + 1.0, "fill": -1.0 + (rank + 1.0) / width,
+                      "even": (rank + 1.0) / width}.get(objective, 0.0)
+            for c, members in enumerate(self.classes):
+                first, size = members[0], float(len(members))
+                if not book.works(first, day):
+                    continue
+                # new leads that day: at most the peak per member, and the pace with pinned ones
+                flex = lp.row(upper=-float(sum(self.new[a][day] for a in members)))
+                peak_col.append((flex, -size))
+                daily = [(flex, 1.0)]
+                if self.pace is not None:
+                    taken = sum(self.all_new[a][day] for a in members)
+                    daily.append((lp.row(upper=self.pace * size - taken), 1.0))
+                total = None
+                if totals is not None:
+                    fixed = totals.get((c, day), 0.0)
+                    daily.append((lp.row(fixed, fixed), 1.0))
+                elif objective == "even":  # y = the day's new leads, whose square is the cost
+                    total = lp.row(0.0, 0.0)
+                    lp.squares[lp.column([(total, -1.0)])] = 1.0 / size
+                    daily.append((total, 1.0))
+                for g, group in enumerate(self.groups):
+                    if not group.left or c not in group.classes:
+                        continue
+                    options = group.seqs(c, day)
+                    for seq in options:
+                        entries = [(demand[g], 1.0), *daily]
+                        if seq in shares[g]:
+                            entries.append((shares[g][seq], 1.0))
+                        for counted, count in book.emails(first, self.created(day), seq):
+                            load = load_rows.get((c, counted))
+                            if load is None:
+                                room = sum(book.room(a, counted) for a in members)
+                                load = load_rows[c, counted] = lp.row(upper=float(room))
+                            entries.append((load, float(count)))
+                        column = lp.column(entries, cost=0.0 if totals is not None else weight)
+                        keys.append(((g, c, day, seq), column))
+                        if len(options) > 1 and totals is not None:
+                            lp.squares[column] = 1.0 / size  # sequences taking turns share a day
+        lp.column(peak_col, cost=1.0 if objective == "peak" else 0.0,
+                  upper=INF if peak is None else peak)
+        return lp, keys
+
+    def _solve(self, last: int, peak: float | None, objective: str) -> tuple[
+            list[float], list[Key]] | None:
+        """The leads per column (and each column's key), and the peak last; None if the
+        program has no solution."""
+        lp, keys = self._program(last, peak, objective)
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise SolverTimeout
+        x = lp.solve(left)
+        if x is None:
+            return None
+        if objective in ("early", "even") and self._turns:
+            # then, with each (class, day)'s count as solved, sequences that take turns
+            # share each day evenly (a second program: a tie-break must not cost days)
+            totals: dict[tuple[int, int], float] = {}
+            for (_, c, day, _), col in keys:
+                totals[c, day] = totals.get((c, day), 0.0) + x[col]
+            lp, keys = self._program(last, peak, objective, totals)
+            again = lp.solve(max(self.deadline - time.monotonic(), 0.01))
+            if again is not None:
+                x = again
+        return [x[col] for _, col in keys] + [x[-1]], [key for key, _ in keys]
+
+    def earliest_last(self) -> int | None:
+        """The first index of `days` by which every lead fits, or None if none does."""
+        lo, hi = 0, len(self.days) - 1
+        if hi < 0 or self._solve(hi, None, "none") is None:
+            return None
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._solve(mid, None, "none") is not None:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    def smoothest(self, last: int) -> float:
+        """The least peak (new leads per assistant-day) of any plan ending by `last`."""
+        found = self._solve(last, None, "peak")
+        return INF if found is None else found[0][-1]
+
+    def run(self, place: Place, last: int | None, *, spread: bool) -> Outcome:
+        """Place every group's leads through `place`, rounds of the program at a time.
+
+        `last` is the first day index to try (None: find the earliest); `spread` keeps
+        it (the user's --end) instead of finding the earliest."""
+        try:
+            return self._run(place, last, spread=spread)
+        except SolverTimeout:
+            return Outcome(None, INF, optimal=False)
+
+    def _run(self, place: Place, last: int | None, *, spread: bool) -> Outcome:
+        final = len(self.days) - 1
+        earliest = self.earliest_last()
+        fill = earliest is None
+        at = final if earliest is None or spread else max(earliest, min(last or 0, final))
+        smooth = INF if fill else self.smoothest(at)
+        peak = INF if fill else math.ceil(smooth - _EPS)
+        for _ in range(_MAX_ROUNDS):
+            if not any(g.left for g in self.groups) or at < 0:
+                return Outcome(earliest, smooth, optimal=True)
+            found = self._solve(at, None if fill else peak,
+                                "fill" if fill else "even" if spread else "early")
+            if found is None and not fill:
+                relaxed = self.smoothest(at)  # the peak gives way before the last day does
+                if relaxed < INF:
+                    peak = max(peak, math.ceil(relaxed - _EPS))
+                    found = self._solve(at, peak, "even" if spread else "early")
+            if found is None:
+                if at < final:
+                    at += 1
+                else:
+                    fill = True
+                continue
+            x, keys = found
+            quotas = {key: int(v + _EPS) for key, v in zip(keys, x, strict=False) if v + _EPS >= 1}
+            if not quotas:  # only fractions left: the largest becomes one lead
+                if not keys:
+                    return Outcome(earliest, smooth, optimal=True)  # no day for anyone
+                best = max(range(len(keys)), key=lambda j: (x[j], -j))
+                if x[best] <= _EPS:
+                    return Outcome(earliest, smooth, optimal=True)  # "fill": nothing more fits
+                quotas = {keys[best]: 1}
+            if place(quotas, INF if fill else peak) == 0:
+                if at < final:
+                    at += 1
+                elif fill:
+                    return Outcome(earliest, smooth, optimal=True)
+                else:
+                    fill = True
+        return Outcome(earliest, smooth, optimal=False)
