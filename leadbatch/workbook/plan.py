@@ -14,14 +14,17 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ..config import PlanSettings, ReadSettings, read_about
-from ..models import PlanRow, RowStatus
+from ..models import Assistant, PlanRow, RowStatus
 from .columns import contract_columns, shown_headers
+from .fixes import Need, fix_sheet, needs, summary_line
+from .summary import GRID_TITLE, about_head, grid_block, load_chart, side_by_side
+from .typed import type_cells, typed_columns
 from .writer import Cell, SheetSpec, write_workbook
 
 PLAN_COLUMNS = [
@@ -36,9 +39,11 @@ PLAN_COLUMNS = [
     "action",
     "email",
     "name",
+    "sent to API",
 ]
+# Derived, not edited: what the API receives for the row (read_back skips it).
+SENT_COLUMN = "sent to API"
 SUMMARY_COLUMNS = ["day", "assistant", "new leads", "emails", "limit", "room"]
-_MAX_CHART_SERIES = 30  # beyond this a stacked chart is unreadable: chart the total only
 
 
 class Plan(Protocol):
@@ -46,6 +51,7 @@ class Plan(Protocol):
     import the plan stage)."""
 
     rows: list[PlanRow]
+    assistants: list[Assistant]
     settings: PlanSettings
     start: dt.date
     end: dt.date | None
@@ -75,17 +81,31 @@ def write_plan_workbook(path: str | Path, plan: Plan, sheet: _Sheet) -> Path:
     summary = plan.summary()
     days = sorted({d for d, _, _, _ in summary})
     created = dt.datetime.combine(plan.start, dt.time(), tzinfo=dt.UTC)
+    found = list(needs(_needs(plan, sheet)))
     return write_workbook(
         path,
-        [_plan_sheet(plan, sheet), _summary_sheet(plan, sheet, summary, days), _load_sheet(plan, days)],
+        [_plan_sheet(plan, sheet), _summary_sheet(plan, sheet, summary, days, found),
+         fix_sheet(found, "Plan", "plan or run it again"), _load_sheet(plan, days)],
         properties={"title": "leadbatch plan", "created": created},
     )
+
+
+def _needs(plan: Plan, sheet: _Sheet) -> Iterator[Need]:
+    email_header = next((h for h, f in sheet.fields.items() if f == "email"), "")
+    for line, r in enumerate(plan.rows, start=2):
+        src = r.source
+        if r.status is RowStatus.PLANNED and not src.warnings:
+            continue
+        email = src.email if src.has_lead else src.values.get(email_header, "")
+        yield Need(line, r.status, src, email or "", r.error)
 
 
 def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
     echo_of = {f: h for h, f in reversed(sheet.fields.items())}  # lead field -> first header
     own = shown_headers(sheet.headers, contract_columns(sheet.fields))
     headers = [*PLAN_COLUMNS, *own]
+    typed = [len(PLAN_COLUMNS) + i for i in typed_columns(own, sheet.fields)]
+    defaults = {a.email: a.default_schedule_id for a in plan.assistants}
 
     def rows() -> Iterator[list[Cell]]:
         for r in plan.rows:
@@ -94,7 +114,7 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
             # The reader keys `values` by the sheet's headers in order: then they are the
             # cells as they are, without a lookup per header (a tenth of the write).
             echo = values.values() if list(values) == own else [values.get(h, "") for h in own]
-            yield [
+            cells: list[Cell] = [
                 r.row,
                 r.status.value,
                 r.error,
@@ -106,8 +126,12 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
                 src.action if valid else values.get(echo_of.get("action", ""), ""),
                 src.email if valid else values.get(echo_of.get("email", ""), ""),
                 src.name if valid else values.get(echo_of.get("name", ""), ""),
+                r.sent_text(defaults) if valid else "",
                 *echo,
             ]
+            if typed:
+                type_cells(cells, typed)  # type: ignore[arg-type]  # Cell is an object
+            yield cells
 
     return SheetSpec(
         name="Plan",
@@ -115,6 +139,8 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
         rows=rows(),
         widths=_widths(headers, (r.source.values for r in plan.rows[:2000]), plan),
         status_column="status",
+        derived=(SENT_COLUMN,),
+        print_columns=len(PLAN_COLUMNS),
     )
 
 
@@ -130,26 +156,31 @@ def _widths(
     for r in plan.rows[:2000]:
         for h, v in (("error", r.error), ("warning", r.source.warning_text),
                      ("assistantEmail", r.assistant_email or ""),
-                     ("scheduleName", r.schedule_name or "")):
+                     ("scheduleName", r.schedule_name or ""),
+                     (SENT_COLUMN, r.sent_text() if r.source.has_lead else "")):
             widest[h] = max(widest[h], len(v))
         if r.source.has_lead:
             widest["email"] = max(widest["email"], len(r.source.email or ""))
             widest["name"] = max(widest["name"], len(r.source.name or ""))
     fixed = {"row": 7.0, "status": 13.0, "sendDate": 12.0, "action": 9.0, "scheduleId": 11.0}
-    return {h: fixed.get(h, float(min(60, max(9, widest[h] + 2)))) for h in headers}
+    # error and warning can be long: 50 keeps the printed page legible (the cell shows all).
+    cap = {"error": 50, "warning": 50}
+    return {h: fixed.get(h, float(min(cap.get(h, 60), max(9, widest[h] + 2)))) for h in headers}
 
 
-def _about(plan: Plan, sheet: _Sheet) -> list[tuple[str, Cell]]:
-    """The side block of the Summary sheet: counts by status, then what the plan was made from."""
+def _about(plan: Plan, sheet: _Sheet, found: list[Need]) -> list[tuple[str, Cell]]:
+    """The side block of the Summary sheet: what needs the user and the planner's proof,
+    counts by status, then what the plan was made from."""
     counts = plan.counts()
     s = plan.settings
     sequences = "; ".join(
         f"{q.label}: days {','.join(str(x) for x in q.steps)}" for q in s.sequences
     )
     block: list[tuple[str, Cell]] = [
-        (status.value, counts.get(status, 0))
+        *about_head(summary_line(found, "Plan"), plan.proof_lines(), plan.load, plan.limits),
+        *((status.value, counts.get(status, 0))
         for status in (RowStatus.PLANNED, RowStatus.UNPLACEABLE, RowStatus.INVALID,
-                       RowStatus.DUPLICATE)
+                       RowStatus.DUPLICATE)),
     ]
     block += [
         ("total rows", len(plan.rows)),
@@ -177,31 +208,33 @@ def _about(plan: Plan, sheet: _Sheet) -> list[tuple[str, Cell]]:
 
 
 def _summary_sheet(
-    plan: Plan, sheet: _Sheet, summary: list[tuple[dt.date, str, int, int]], days: list[dt.date]
+    plan: Plan, sheet: _Sheet, summary: list[tuple[dt.date, str, int, int]], days: list[dt.date],
+    found: list[Need],
 ) -> SheetSpec:
-    about = _about(plan, sheet)
+    about = _about(plan, sheet, found)
     table: list[list[Cell]] = [
         [d, a, plan.new_leads.get((a, d), 0), emails, limit, limit - emails]
         for d, a, emails, limit in summary
     ]
     width = len(SUMMARY_COLUMNS)
-
-    def rows() -> Iterator[list[Cell]]:
-        # The side block shares rows with the table: the writer streams rows in order.
-        for n in range(max(len(table), len(about))):
-            left = table[n] if n < len(table) else [None] * width
-            yield [*left, None, *(about[n] if n < len(about) else ())]
+    emails = sorted(plan.limits)
+    grid, grid_header, paint = grid_block(days, emails, plan.load, plan.limits)
+    blocks = [(table, width), ([list(p) for p in about], 2), (grid, len(grid_header))]
+    grid_col = width + 4  # table, gap, plan/value, gap, then the grid
 
     def finish(book: Workbook, ws: Worksheet, _last: int) -> None:
         ws.autofilter(0, 0, max(len(table), 1), width - 1)
+        paint(book, ws, grid_col)
         if days:
-            ws.insert_chart(len(about) + 2, width + 1, _chart(book, plan, days))
+            ws.insert_chart(len(grid) + 3, grid_col, load_chart(book, plan.load, plan.limits,
+                                                               days, emails))
 
     return SheetSpec(
         name="Summary",
-        headers=[*SUMMARY_COLUMNS, "", "plan", "value"],
-        rows=rows(),
-        widths={"day": 12, "assistant": 30, "": 3, "plan": 22, "value": 30},
+        headers=[*SUMMARY_COLUMNS, "", "plan", "value", "", *grid_header],
+        rows=side_by_side(blocks),
+        widths={"day": 12, "assistant": 30, "": 3, "plan": 22, "value": 60,
+                GRID_TITLE: 14, **{a: max(10.0, min(30.0, len(a) + 2.0)) for a in emails}},
         autofilter=False,
         finish=finish,
     )
@@ -210,46 +243,15 @@ def _summary_sheet(
 def _load_sheet(plan: Plan, days: list[dt.date]) -> SheetSpec:
     emails = sorted(plan.limits)
     capacity = sum(plan.limits.values())
+    # One column per distinct limit: the chart draws each assistant's own limit from them.
+    distinct = sorted(set(plan.limits.values()))
     rows: list[list[Cell]] = []
     for d in days:
         per = [plan.load.get((a, d), 0) for a in emails]
-        rows.append([d, *per, sum(per), capacity])
+        rows.append([d, *per, sum(per), capacity, *distinct])
     return SheetSpec(
         name="Load",
-        headers=["day", *emails, "total", "capacity"],
+        headers=["day", *emails, "total", "capacity", *(f"limit {n}" for n in distinct)],
         rows=rows,
         widths={"day": 12, **{a: max(12.0, min(30.0, len(a) + 2.0)) for a in emails}},
     )
-
-
-def _chart(book: Workbook, plan: Plan, days: list[dt.date]) -> Any:
-    """Stacked columns of emails per day per assistant, and the total daily limit as a line."""
-    emails = sorted(plan.limits)
-    n = len(days)
-    cats = ["Load", 1, 0, n, 0]
-    chart = book.add_chart({"type": "column", "subtype": "stacked"})
-    series = [(i + 1, a) for i, a in enumerate(emails)]
-    if len(series) > _MAX_CHART_SERIES:
-        series = [(len(emails) + 1, "all assistants")]
-    for col, label in series:
-        chart.add_series({
-            "name": label,
-            "categories": cats,
-            "values": ["Load", 1, col, n, col],
-            "gap": 50,
-        })
-    limit = book.add_chart({"type": "line"})
-    cap_col = len(emails) + 2
-    limit.add_series({
-        "name": "daily limit (all assistants)",
-        "categories": cats,
-        "values": ["Load", 1, cap_col, n, cap_col],
-        "line": {"color": "#C00000", "dash_type": "dash", "width": 1.5},
-    })
-    chart.combine(limit)
-    chart.set_title({"name": "Emails per day (followups included) against the limit"})
-    chart.set_x_axis({"name": "day"})
-    chart.set_y_axis({"name": "emails"})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 900, "height": 420})
-    return chart
