@@ -136,8 +136,8 @@ def _summary(rows: Sequence[ResultRow], about: Mapping[str, str], found: list[Ne
             per_day.setdefault(key, Counter())[r.outcome.status.value] += 1
     status_rows: list[list[Cell]] = [[s, counts[s]] for s in STATUS_ORDER if counts[s]]
     status_rows.append(["total", len(rows)])
-    about_rows: list[list[Cell]] = [["needs you", summary_line(found, "Results")],
-                                    *([k, v] for k, v in about.items() if k != "needs you")]
+    about_rows: list[list[Cell]] = [["needs you", summary_line(found, "Results")]]
+    about_rows += [[k, v] for k, v in about.items() if k != "needs you"]
     day_rows: list[list[Cell]] = [
         [day, who, sum(c[s.value] for s in SUCCEEDED), c["failed"], c["pending"]]
         for (day, who), c in sorted(per_day.items())
