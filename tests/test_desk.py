@@ -18,6 +18,7 @@ from leadbatch.plan import Plan, Proof, plan_leads
 from leadbatch.read import parse_rows, read_leads
 from leadbatch.text import clean_text
 from leadbatch.workbook import PLAN_COLUMNS, write_plan_workbook, write_results_workbook
+from leadbatch.workbook.plan import SENT_COLUMN
 from leadbatch.workbook.typed import typed_cell
 
 MON = dt.date(2026, 3, 2)
@@ -86,7 +87,7 @@ def test_typed_cells_read_back_as_the_same_text() -> None:
 def test_what_is_sent_matches_the_api_body(tmp_path: Path) -> None:
     plan, out = _plan(tmp_path)
     grid = _grid(out, "Plan")
-    sent = {r[PLAN_COLUMNS.index("email")]: r[PLAN_COLUMNS.index("sent to API")] for r in grid[1:]}
+    sent = {r[PLAN_COLUMNS.index("email")]: r[PLAN_COLUMNS.index(SENT_COLUMN)] for r in grid[1:]}
     for r in plan.rows:
         if not r.source.has_lead:
             assert sent.get(r.source.values.get("Email")) is None
@@ -94,22 +95,18 @@ def test_what_is_sent_matches_the_api_body(tmp_path: Path) -> None:
         body = r.api_body()
         text = sent[r.source.email]
         assert isinstance(text, str)
-        if "phone" in body:
-            assert f"phone: {body['phone']}" in text
-        else:
-            assert "phone:" not in text
-        if "lastName" in body:
-            assert f"lastName: {body['lastName']}" in text
-        assert f"customFields: {len(body.get('customFields', []))}" in text or \
-            "customFields" not in body
+        last, phone, count, sequence = text.split(" | ")
+        assert last == body.get("lastName", "·")
+        assert phone == body.get("phone", "·")
+        assert int(count) == len(body.get("customFields", []))
         if "scheduleId" in body:
-            assert f"sequence: id {body['scheduleId']}" in text
+            assert sequence == f"id {body['scheduleId']}"
         elif "scheduleName" in body:
-            assert f"sequence: {body['scheduleName']}" in text
+            assert sequence == body["scheduleName"]
         else:
-            assert "sequence: the assistant's default (id 7)" in text
-    assert sent["ann@x.io"].startswith("lastName: Lee; phone: +442079460958")
-    assert "sequence: Intro B" in sent["bob@x.io"]
+            assert sequence == "default (id 7)"  # the assistant's, resolved
+    assert sent["ann@x.io"] == "Lee | +442079460958 | 6 | default (id 7)"
+    assert sent["bob@x.io"].endswith(" | Intro B")
 
 
 def test_summary_shows_needs_proof_and_a_grid_coloured_against_each_limit(
@@ -189,7 +186,7 @@ def test_results_type_and_show_what_was_sent_and_what_to_fix(tmp_path: Path) -> 
     ann = dict(zip(head, grid[1], strict=False))
     assert ann["Budget"] == 1250.5 and ann["Create Date"] == dt.date(2026, 1, 15)  # a date
     assert ann["Zip"] == "02134"
-    assert str(ann["sent to API"]).startswith("lastName: Lee; phone: +442079460958")
+    assert str(ann[SENT_COLUMN]).startswith("Lee | +442079460958 | ")
     statuses = [r[2] for r in fixes[1:]]
     assert statuses == sorted(statuses, key=["invalid", "failed", "warning"].index)
     assert set(statuses) == {"invalid", "failed", "warning"}
@@ -206,7 +203,7 @@ def test_retry_reads_back_the_same_text_with_or_without_the_sent_column(
     plan, out = _plan(tmp_path)
     if not keep_sent:  # a workbook written before the column existed
         book = openpyxl.load_workbook(out)
-        book["Plan"].delete_cols(PLAN_COLUMNS.index("sent to API") + 1)
+        book["Plan"].delete_cols(PLAN_COLUMNS.index(SENT_COLUMN) + 1)
         book.save(out)
     back = read_back(out)
     by_row = {r.row: r.plan.source.values for r in back.rows}
@@ -217,4 +214,4 @@ def test_retry_reads_back_the_same_text_with_or_without_the_sent_column(
             assert got["Budget"] == r.source.values["Budget"]
             assert got["Create Date"] == r.source.values["Create Date"]
             assert got["Zip"] == r.source.values["Zip"]
-    assert "sent to API" not in back.headers
+    assert SENT_COLUMN not in back.headers

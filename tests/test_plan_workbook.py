@@ -55,18 +55,18 @@ def test_plan_sheet_rows_in_input_order(tmp_path: Path, sheet: LeadSheet) -> Non
     assert fixed == [
         # b has the most room on Monday; Bob (pinned, placed first) already took "A" on b.
         [2, "planned", None, None, "2026-03-02", "b@s.com", None, "B", "create",
-         "ann@example.com", "Ann", "customFields: 2; sequence: B"],
+         "ann@example.com", "Ann", "· | · | 2 | B"],
         [3, "planned", None, None, "2026-03-03", "b@s.com", None, "A", "create",
-         "bob@example.com", "Bob", "customFields: 2; sequence: A"],
+         "bob@example.com", "Bob", "· | · | 2 | A"],
         [4, "duplicate", "duplicate of row 2 (same email)", None, None, None, None, None,
-         "create", "ann@example.com", "Cy", "customFields: 1; sequence: the assistant's default"],
+         "create", "ann@example.com", "Cy", "· | · | 1 | default"],
         [5, "invalid", grid[4][2], None, None, None, None, None, None, "not-an-email", None,
          None],
         [6, "unplaceable", "2026-03-07 is a Saturday, not a sending day (mon,tue,wed,thu,fri)",
          None, "2026-03-07", None, None, None, "create", "ed@example.com", "Ed",
-         "customFields: 1; sequence: the assistant's default"],
+         "· | · | 1 | default"],
         [7, "planned", None, None, "2026-03-02", "a@s.com", None, "A", "create",
-         "flo@example.com", "Flo", "customFields: 2; sequence: A"],
+         "flo@example.com", "Flo", "· | · | 2 | A"],
     ]
     assert "not-an-email" in grid[4][2]
     # The input's own columns, as read: text that looks like a formula stays text.

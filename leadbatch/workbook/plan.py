@@ -39,10 +39,10 @@ PLAN_COLUMNS = [
     "action",
     "email",
     "name",
-    "sent to API",
+    "sent: lastName | phone | customFields | sequence",
 ]
 # Derived, not edited: what the API receives for the row (read_back skips it).
-SENT_COLUMN = "sent to API"
+SENT_COLUMN = PLAN_COLUMNS[-1]
 SUMMARY_COLUMNS = ["day", "assistant", "new leads", "emails", "limit", "room"]
 
 
@@ -106,6 +106,7 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
     headers = [*PLAN_COLUMNS, *own]
     typed = [len(PLAN_COLUMNS) + i for i in typed_columns(own, sheet.fields)]
     defaults = {a.email: a.default_schedule_id for a in plan.assistants}
+    memo: dict[tuple[object, ...], str] = {}
 
     def rows() -> Iterator[list[Cell]]:
         for r in plan.rows:
@@ -126,7 +127,7 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
                 src.action if valid else values.get(echo_of.get("action", ""), ""),
                 src.email if valid else values.get(echo_of.get("email", ""), ""),
                 src.name if valid else values.get(echo_of.get("name", ""), ""),
-                r.sent_text(defaults) if valid else "",
+                r.sent_text(defaults, memo) if valid else "",
                 *echo,
             ]
             if typed:
@@ -237,6 +238,9 @@ def _summary_sheet(
                 GRID_TITLE: 14, **{a: max(10.0, min(30.0, len(a) + 2.0)) for a in emails}},
         autofilter=False,
         finish=finish,
+        # Printed: what needs the user, the proof, the settings and the coloured grid (the
+        # long day-by-assistant table on the left says the same again, row by row).
+        print_first=width + 1,
     )
 
 

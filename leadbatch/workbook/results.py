@@ -25,7 +25,8 @@ STATUS_ORDER = [s.value for s in RowStatus if s is not RowStatus.PLANNED]
 
 
 def result_cells(result: ResultRow, headers: Sequence[str],
-                 defaults: Mapping[str, int | None] | None = None) -> list[Cell]:
+                 defaults: Mapping[str, int | None] | None = None,
+                 memo: dict[tuple[object, ...], str] | None = None) -> list[Cell]:
     """One row of the Results sheet: the fixed columns, then the input's own `headers`
     (as text; `write_results_workbook` types the custom ones)."""
     plan, out, src = result.plan, result.outcome, result.plan.source
@@ -44,7 +45,7 @@ def result_cells(result: ResultRow, headers: Sequence[str],
         action,
         src.email if valid else echo.get("email", ""),
         src.name if valid else echo.get("name", ""),
-        plan.sent_text(defaults) if valid else "",
+        plan.sent_text(defaults, memo) if valid else "",
         out.lead_id,
         out.next_schedule_time,
         out.http_status,
@@ -75,9 +76,11 @@ def write_results_workbook(
     typed = [len(RESULT_COLUMNS) + i
              for i in typed_columns(own, fields if fields is not None else _custom(ordered))]
 
+    memo: dict[tuple[object, ...], str] = {}
+
     def cells() -> Iterator[list[Cell]]:
         for r in ordered:
-            line = result_cells(r, own, defaults)
+            line = result_cells(r, own, defaults, memo)
             if typed:
                 type_cells(line, typed)  # type: ignore[arg-type]  # Cell is an object
             yield line

@@ -75,8 +75,10 @@ class SheetSpec:
     # so their header is grey, not the blue of the columns a user edits.
     derived: Sequence[str] = ()
     # Print: landscape, one page wide, the header row on every page. `print_columns`
-    # limits the printed area to the first N columns (None: all of them).
+    # limits the printed area to the first N columns (None: all of them), from
+    # `print_first` on.
     print_columns: int | None = None
+    print_first: int = 0
 
 
 def write_workbook(
@@ -241,8 +243,9 @@ def _print_setup(ws: Worksheet, spec: SheetSpec, width: int, last: int) -> None:
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
     ws.set_footer("&L&A&R&P / &N")  # sheet name, page of pages
-    cols = min(width, spec.print_columns or width)
-    ws.print_area(0, 0, max(last, 1), cols - 1)
+    first = min(spec.print_first, width - 1)
+    cols = min(width - first, spec.print_columns or width)
+    ws.print_area(0, first, max(last, 1), first + cols - 1)
 
 
 def _part(book: Workbook) -> str:
