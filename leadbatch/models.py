@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
@@ -379,47 +380,51 @@ class PlanRow:
         return lead.api_body(**overrides)
 
     def sent_text(self, defaults: Mapping[str, int | None] | None = None,
-                  _memo: dict[tuple[Any, ...], str] | None = None) -> str:
+                  _memo: dict[Any, Any] | None = None) -> str:
         """What `api_body` sends for this row, in a line a person checks in a workbook:
-        `lastName | phone | customFields | sequence` (SENT_COLUMN says so; `·` for a field
-        not sent), the count of custom fields, and the sequence the assistant will use
-        (`defaults`: assistant email -> its default sequence id). "" for a row without a
-        lead. Read from the checked fields, not by building the body: the pydantic Lead
-        costs 7 µs a row, a tenth of a big plan's write (tests/test_desk.py holds it to
-        `api_body`). `_memo` keeps the sequence words per assistant and sequence (a
-        plan's rows share a few), since this runs once a row of a big plan."""
+        `lastName | phone | customFields | sequence` (`·` for a field not sent): the
+        count of custom fields, and the sequence the assistant will use (`defaults`:
+        assistant email -> its default sequence id, shown as `default (id N)`). "" for a
+        row without a lead. Read from the checked fields, not by building the body (the
+        pydantic Lead costs 7 µs a row); tests/test_desk.py holds it to `api_body`.
+
+        It runs once a row of a big plan, so it allocates no container a row: `_memo`
+        keeps the default sequence's words per assistant and an itemgetter per set of
+        custom headers (tuples and generators a row made the garbage collector run)."""
         fields = self.source._fields
         if fields is None:
             return ""
-        if self.schedule_id is not None or self.schedule_name is not None:
-            key: tuple[Any, ...] = (self.schedule_id, self.schedule_name, None)
+        memo = _memo if _memo is not None else {}
+        sid, sname = self.schedule_id, self.schedule_name
+        if sid is None and sname is None:
+            sid, sname = fields.get("schedule_id"), fields.get("schedule_name")
+        if sid is not None:  # the API takes scheduleId before scheduleName
+            sequence = f"id {sid}"
+        elif sname is not None:
+            sequence = sname
         else:
-            key = (fields.get("schedule_id"), fields.get("schedule_name"), self.assistant_email)
-        sequence = _memo.get(key) if _memo is not None else None
-        if sequence is None:
-            sequence = _sequence_words(key[0], key[1], key[2], defaults or {})
-            if _memo is not None:
-                _memo[key] = sequence
+            assistant = self.assistant_email or ""
+            known: str | None = memo.get(assistant)
+            if known is not None:
+                sequence = known
+            else:
+                default = (defaults or {}).get(assistant)
+                sequence = "default" + (f" (id {default})" if default is not None else "")
+                memo[assistant] = sequence
         count = 0
-        if (fields.get("action") or "create") != "stop":
+        if fields.get("action") != "stop":
             custom = self.source._custom
             if "custom_fields" in fields:
                 count = len(fields["custom_fields"])
             elif custom:
-                count = sum(map(bool, map(self.source.values.__getitem__, custom)))
-        # Short on purpose: the bytes of this cell were most of its cost on a big plan.
+                get = memo.get(custom)
+                if get is None:
+                    get = memo[custom] = operator.itemgetter(*custom, custom[0])
+                cells = get(self.source.values)  # the first header again: always a tuple
+                count = len(custom) - operator.countOf(cells, "") + (not cells[-1])
+        # Short on purpose: the bytes of this cell are much of its cost on a big plan.
         return f"{fields.get('last_name') or '·'} | {fields.get('phone') or '·'} | {count} | " \
             + sequence
-
-
-def _sequence_words(sid: int | None, sname: str | None, assistant: str | None,
-                    defaults: Mapping[str, int | None]) -> str:
-    if sid is not None:  # the API takes scheduleId before scheduleName
-        return f"id {sid}"
-    if sname is not None:
-        return sname
-    default = defaults.get(assistant or "")
-    return "default" + (f" (id {default})" if default is not None else "")
 
 
 @dataclass

@@ -21,7 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..config import PlanSettings, ReadSettings, read_about
 from ..models import Assistant, PlanRow, RowStatus
-from .columns import contract_columns, shown_headers
+from .columns import contract_columns, picker, shown_headers
 from .fixes import Need, fix_sheet, needs, summary_line
 from .summary import GRID_TITLE, about_head, grid_block, load_chart, side_by_side
 from .typed import type_cells, typed_columns
@@ -107,19 +107,17 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
     typed = [len(PLAN_COLUMNS) + i for i in typed_columns(own, sheet.fields)]
     defaults = {a.email: a.default_schedule_id for a in plan.assistants}
     memo: dict[tuple[object, ...], str] = {}
+    pick = picker(own)
 
     def rows() -> Iterator[list[Cell]]:
         for r in plan.rows:
             src, values = r.source, r.source.values
             valid = src.has_lead
-            # The reader keys `values` by the sheet's headers in order: then they are the
-            # cells as they are, without a lookup per header (a tenth of the write).
-            echo = values.values() if list(values) == own else [values.get(h, "") for h in own]
             cells: list[Cell] = [
                 r.row,
                 r.status.value,
                 r.error,
-                src.warning_text,
+                src.warning_text if src.warnings else "",
                 r.send_date,
                 r.assistant_email,
                 r.schedule_id,
@@ -128,7 +126,7 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
                 src.email if valid else values.get(echo_of.get("email", ""), ""),
                 src.name if valid else values.get(echo_of.get("name", ""), ""),
                 r.sent_text(defaults, memo) if valid else "",
-                *echo,
+                *pick(values),
             ]
             if typed:
                 type_cells(cells, typed)  # type: ignore[arg-type]  # Cell is an object

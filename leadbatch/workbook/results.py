@@ -9,11 +9,11 @@ must never be sent again, even when the journal beside the workbook is gone:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from ..models import SUCCEEDED, ResultRow, RowStatus
-from .columns import shown_headers
+from .columns import picker, shown_headers
 from .fixes import NEEDS_USER, Need, fix_sheet, needs, summary_line
 from .plan import PLAN_COLUMNS, SENT_COLUMN
 from .typed import type_cells, typed_columns
@@ -26,7 +26,8 @@ STATUS_ORDER = [s.value for s in RowStatus if s is not RowStatus.PLANNED]
 
 def result_cells(result: ResultRow, headers: Sequence[str],
                  defaults: Mapping[str, int | None] | None = None,
-                 memo: dict[tuple[object, ...], str] | None = None) -> list[Cell]:
+                 memo: dict[tuple[object, ...], str] | None = None,
+                 pick: Callable[[Mapping[str, str]], Sequence[str]] | None = None) -> list[Cell]:
     """One row of the Results sheet: the fixed columns, then the input's own `headers`
     (as text; `write_results_workbook` types the custom ones)."""
     plan, out, src = result.plan, result.outcome, result.plan.source
@@ -37,7 +38,7 @@ def result_cells(result: ResultRow, headers: Sequence[str],
         plan.row,
         out.status.value,
         out.error,
-        src.warning_text,
+        src.warning_text if src.warnings else "",
         plan.send_date,
         plan.assistant_email,
         plan.schedule_id,
@@ -51,7 +52,7 @@ def result_cells(result: ResultRow, headers: Sequence[str],
         out.http_status,
         out.attempts or None,
         out.sent_at,
-        *(src.values.get(h, "") for h in headers),
+        *(pick or picker(headers))(src.values),
     ]
 
 
@@ -77,10 +78,11 @@ def write_results_workbook(
              for i in typed_columns(own, fields if fields is not None else _custom(ordered))]
 
     memo: dict[tuple[object, ...], str] = {}
+    pick = picker(own)
 
     def cells() -> Iterator[list[Cell]]:
         for r in ordered:
-            line = result_cells(r, own, defaults, memo)
+            line = result_cells(r, own, defaults, memo, pick)
             if typed:
                 type_cells(line, typed)  # type: ignore[arg-type]  # Cell is an object
             yield line
