@@ -106,26 +106,38 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
     headers = [*PLAN_COLUMNS, *own]
     typed = [len(PLAN_COLUMNS) + i for i in typed_columns(own, sheet.fields)]
     defaults = {a.email: a.default_schedule_id for a in plan.assistants}
-    memo: dict[tuple[object, ...], str] = {}
+    memo: dict[object, object] = {}
     pick = picker(own)
+    status_text = {s: s.value for s in RowStatus}  # a dict lookup, not the enum's property
 
     def rows() -> Iterator[list[Cell]]:
+        # Once a row of a big plan: the row's checked fields are read from their dict
+        # (`checked`) rather than through a property each.
         for r in plan.rows:
-            src, values = r.source, r.source.values
-            valid = src.has_lead
+            src = r.source
+            values, checked = src.values, src.checked
+            if checked is not None:
+                action = checked.get("action") or "create"
+                email, name = checked.get("email"), checked.get("name")
+                sent = r.sent_text(defaults, memo)
+            else:
+                action = values.get(echo_of.get("action", ""), "")
+                email = values.get(echo_of.get("email", ""), "")
+                name = values.get(echo_of.get("name", ""), "")
+                sent = ""
             cells: list[Cell] = [
-                r.row,
-                r.status.value,
+                src.row,
+                status_text[r.status],
                 r.error,
                 src.warning_text if src.warnings else "",
                 r.send_date,
                 r.assistant_email,
                 r.schedule_id,
                 r.schedule_name,
-                src.action if valid else values.get(echo_of.get("action", ""), ""),
-                src.email if valid else values.get(echo_of.get("email", ""), ""),
-                src.name if valid else values.get(echo_of.get("name", ""), ""),
-                r.sent_text(defaults, memo) if valid else "",
+                action,
+                email,
+                name,
+                sent,
                 *pick(values),
             ]
             if typed:

@@ -191,6 +191,7 @@ def _render(
     # copying (escapes, spaces at an end, control characters, huge) to inline_text.
     prefixes: list[str] = []
     style_of = {text: f' s="{xf}"' for text, xf in styles.items()}
+    days: dict[dt.date, str] = {}
     long = _STRMAX // 2  # shorter text cannot be over Excel's limit, in any encoding
     parts: list[str] = []
     put = parts.append
@@ -227,7 +228,12 @@ def _render(
             elif t is float and math.isfinite(v):
                 put(f'{prefixes[c]}{rs}"><v>{v:.16G}</v></c>')
             elif t is dt.date:  # ISO text, not an Excel serial: the same in every locale
-                put(f"{prefixes[c]}{rs}{_TEXT}{v.isoformat()}</t></is></c>")
+                day = days.get(v)
+                if day is None:  # a plan has a few hundred distinct days: each made once
+                    day = v.isoformat()
+                    if len(days) < 100_000:
+                        days[v] = day
+                put(f"{prefixes[c]}{rs}{_TEXT}{day}</t></is></c>")
             elif t is dt.datetime:  # the input's own date: a serial, shown as a date
                 xf = date_styles[bool(v.hour or v.minute or v.second or v.microsecond)]
                 put(f'{prefixes[c]}{rs}" s="{xf}"><v>{excel_serial(v):.16G}</v></c>')
