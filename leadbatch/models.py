@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -394,11 +394,10 @@ class PlanRow:
         row without a lead. Read from the checked fields, not by building the body (the
         pydantic Lead costs 7 µs a row); tests/test_desk.py holds it to `api_body`.
 
-        It runs once a row of a big plan (a tenth of its write), so `_memo` keeps what
-        rows share: the default sequence's words per assistant, and an itemgetter for the
-        sheet's custom headers, matched by identity (hashing the tuple a row cost more)."""
-        src = self.source
-        fields = src._fields
+        It runs once a row of a big plan, so it allocates no container a row: `_memo`
+        keeps the default sequence's words per assistant and an itemgetter per set of
+        custom headers (tuples and generators a row made the garbage collector run)."""
+        fields = self.source._fields
         if fields is None:
             return ""
         memo = _memo if _memo is not None else {}
@@ -412,62 +411,26 @@ class PlanRow:
         else:
             assistant = self.assistant_email or ""
             known: str | None = memo.get(assistant)
-            if known is None:
+            if known is not None:
+                sequence = known
+            else:
                 default = (defaults or {}).get(assistant)
-                known = memo[assistant] = "default" + (
-                    f" (id {default})" if default is not None else "")
-            sequence = known
+                sequence = "default" + (f" (id {default})" if default is not None else "")
+                memo[assistant] = sequence
         count = 0
-        custom = src._custom
-        if custom and fields.get("action") != "stop":
+        if fields.get("action") != "stop":
+            custom = self.source._custom
             if "custom_fields" in fields:
                 count = len(fields["custom_fields"])
-            else:
-                if memo.get(_CUSTOM) is not custom:
-                    memo[_CUSTOM], memo[_GETTER] = custom, _custom_counter(custom, custom)
-                always, get, maybe = memo[_GETTER]
-                count = always
-                if get is not None:
-                    cells = get(src.values)
-                    count += maybe - operator.countOf(cells, "") + (not cells[-1])
-        elif "custom_fields" in fields and fields.get("action") != "stop":
-            count = len(fields["custom_fields"])
+            elif custom:
+                get = memo.get(custom)
+                if get is None:
+                    get = memo[custom] = operator.itemgetter(*custom, custom[0])
+                cells = get(self.source.values)  # the first header again: always a tuple
+                count = len(custom) - operator.countOf(cells, "") + (not cells[-1])
         # Short on purpose: the bytes of this cell are much of its cost on a big plan.
         return f"{fields.get('last_name') or '·'} | {fields.get('phone') or '·'} | {count} | " \
             + sequence
-
-
-_CUSTOM, _GETTER = object(), object()  # PlanRow.sent_text's memo keys
-
-
-def _custom_counter(custom: tuple[str, ...], maybe: Sequence[str]) -> tuple[int, Any, int]:
-    """(headers never blank, an itemgetter of the others or None, how many others): the
-    first of the others again, so that the getter gives a tuple even for one header."""
-    get = operator.itemgetter(*maybe, maybe[0]) if maybe else None
-    return len(custom) - len(maybe), get, len(maybe)
-
-
-def sent_memo(rows: Sequence[PlanRow]) -> dict[Any, Any]:
-    """A memo for `PlanRow.sent_text` over `rows`: the custom columns that no row leaves
-    blank are counted without looking at each row's cell (one pass in C per column;
-    counting every row's cells was half of sent_text's cost)."""
-    memo: dict[Any, Any] = {}
-    first = next((r.source for r in rows if r.source._fields is not None and r.source._custom),
-                 None)
-    if first is None:
-        return memo
-    custom = first._custom
-    same = [r.source.values for r in rows if r.source._custom is custom]
-    maybe = []
-    for h in custom:
-        try:
-            blank = operator.countOf(map(operator.itemgetter(h), same), "")
-        except KeyError:
-            blank = 1
-        if blank:
-            maybe.append(h)
-    memo[_CUSTOM], memo[_GETTER] = custom, _custom_counter(custom, maybe)
-    return memo
 
 
 @dataclass

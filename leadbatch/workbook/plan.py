@@ -20,7 +20,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ..config import PlanSettings, ReadSettings, read_about
-from ..models import Assistant, PlanRow, RowStatus, sent_memo
+from ..models import Assistant, PlanRow, RowStatus
 from .columns import contract_columns, picker, shown_headers
 from .fixes import Need, fix_sheet, needs, summary_line
 from .summary import GRID_TITLE, about_head, grid_block, load_chart, side_by_side
@@ -106,7 +106,7 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
     headers = [*PLAN_COLUMNS, *own]
     typed = [len(PLAN_COLUMNS) + i for i in typed_columns(own, sheet.fields)]
     defaults = {a.email: a.default_schedule_id for a in plan.assistants}
-    memo = sent_memo(plan.rows)
+    memo: dict[object, object] = {}
     pick = picker(own)
     status_text = {s: s.value for s in RowStatus}  # a dict lookup, not the enum's property
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
-from ..models import SUCCEEDED, ResultRow, RowStatus, sent_memo
+from ..models import SUCCEEDED, ResultRow, RowStatus
 from .columns import picker, shown_headers
 from .fixes import NEEDS_USER, Need, fix_sheet, needs, summary_line
 from .plan import PLAN_COLUMNS, SENT_COLUMN
@@ -27,7 +26,7 @@ STATUS_ORDER = [s.value for s in RowStatus if s is not RowStatus.PLANNED]
 
 def result_cells(result: ResultRow, headers: Sequence[str],
                  defaults: Mapping[str, int | None] | None = None,
-                 memo: dict[Any, Any] | None = None,
+                 memo: dict[tuple[object, ...], str] | None = None,
                  pick: Callable[[Mapping[str, str]], Sequence[str]] | None = None) -> list[Cell]:
     """One row of the Results sheet: the fixed columns, then the input's own `headers`
     (as text; `write_results_workbook` types the custom ones)."""
@@ -78,7 +77,7 @@ def write_results_workbook(
     typed = [len(RESULT_COLUMNS) + i
              for i in typed_columns(own, fields if fields is not None else _custom(ordered))]
 
-    memo = sent_memo([r.plan for r in ordered])
+    memo: dict[tuple[object, ...], str] = {}
     pick = picker(own)
 
     def cells() -> Iterator[list[Cell]]:
