@@ -7,7 +7,7 @@ It is a list, not a second place to fix: it names the row of the Plan/Results sh
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from ..models import RowStatus, SourceRow
@@ -37,15 +37,18 @@ def needs(items: Iterable[Need]) -> Iterator[Need]:
             yield n
 
 
-def fix_sheet(found: list[Need], sheet: str, command: str) -> SheetSpec:
-    """`sheet` is where the fix is made (Plan / Results); `command` what then to run."""
-    rows: list[list[Cell]] = []
-    for n in sorted(found, key=lambda n: (_rank(n), n.line)):
-        rows.extend(_lines(n, sheet, command))
+def fix_sheet(found: Callable[[], list[Need]], sheet: str, command: str) -> SheetSpec:
+    """`sheet` is where the fix is made (Plan / Results); `command` what then to run.
+    `found` is asked when the sheet is written (after the sheet it lists)."""
+
+    def rows() -> Iterator[list[Cell]]:
+        for n in sorted(found(), key=lambda n: (_rank(n), n.line)):
+            yield from _lines(n, sheet, command)
+
     return SheetSpec(
         name="To fix",
         headers=FIX_COLUMNS,
-        rows=rows,
+        rows=rows(),
         widths={"line": 7, "row": 7, "status": 13, "email": 30, "column to edit": 24,
                 "what to do": 70, "why": 70},
         status_column="status",

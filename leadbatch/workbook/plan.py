@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -81,26 +81,34 @@ def write_plan_workbook(path: str | Path, plan: Plan, sheet: _Sheet) -> Path:
     summary = plan.summary()
     days = sorted({d for d, _, _, _ in summary})
     created = dt.datetime.combine(plan.start, dt.time(), tzinfo=dt.UTC)
-    found = list(needs(_needs(plan, sheet)))
+    # The rows that need the user are noted while the Plan sheet's rows are written (a
+    # second pass over a big plan cost 3% of the write); the Summary and To fix sheets,
+    # written after it, read them.
+    flagged: list[tuple[int, PlanRow]] = []
+    found: list[list[Need]] = []
+
+    def needing() -> list[Need]:
+        if not found:
+            found.append(list(needs(_needs(flagged, sheet))))
+        return found[0]
+
     return write_workbook(
         path,
-        [_plan_sheet(plan, sheet), _summary_sheet(plan, sheet, summary, days, found),
-         fix_sheet(found, "Plan", "plan or run it again"), _load_sheet(plan, days)],
+        [_plan_sheet(plan, sheet, flagged), _summary_sheet(plan, sheet, summary, days, needing),
+         fix_sheet(needing, "Plan", "plan or run it again"), _load_sheet(plan, days)],
         properties={"title": "leadbatch plan", "created": created},
     )
 
 
-def _needs(plan: Plan, sheet: _Sheet) -> Iterator[Need]:
+def _needs(flagged: list[tuple[int, PlanRow]], sheet: _Sheet) -> Iterator[Need]:
     email_header = next((h for h, f in sheet.fields.items() if f == "email"), "")
-    planned = RowStatus.PLANNED  # once, not an enum lookup a row
-    for line, r in [(line, r) for line, r in enumerate(plan.rows, start=2)
-                    if r.status is not planned or r.source.warnings]:
+    for line, r in flagged:
         src = r.source
         email = src.email if src.has_lead else src.values.get(email_header, "")
         yield Need(line, r.status, src, email or "", r.error)
 
 
-def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
+def _plan_sheet(plan: Plan, sheet: _Sheet, flagged: list[tuple[int, PlanRow]]) -> SheetSpec:
     echo_of = {f: h for h, f in reversed(sheet.fields.items())}  # lead field -> first header
     own = shown_headers(sheet.headers, contract_columns(sheet.fields))
     headers = [*PLAN_COLUMNS, *own]
@@ -113,8 +121,11 @@ def _plan_sheet(plan: Plan, sheet: _Sheet) -> SheetSpec:
     def rows() -> Iterator[list[Cell]]:
         # Once a row of a big plan: the row's checked fields are read from their dict
         # (`checked`) rather than through a property each.
-        for r in plan.rows:
+        planned, flag = RowStatus.PLANNED, flagged.append
+        for line, r in enumerate(plan.rows, start=2):
             src = r.source
+            if r.status is not planned or src.warnings:
+                flag((line, r))
             values, checked = src.values, src.checked
             if checked is not None:
                 action = checked.get("action") or "create"
@@ -222,9 +233,8 @@ def _about(plan: Plan, sheet: _Sheet, found: list[Need]) -> list[tuple[str, Cell
 
 def _summary_sheet(
     plan: Plan, sheet: _Sheet, summary: list[tuple[dt.date, str, int, int]], days: list[dt.date],
-    found: list[Need],
+    needing: Callable[[], list[Need]],
 ) -> SheetSpec:
-    about = _about(plan, sheet, found)
     table: list[list[Cell]] = [
         [d, a, plan.new_leads.get((a, d), 0), emails, limit, limit - emails]
         for d, a, emails, limit in summary
@@ -232,8 +242,13 @@ def _summary_sheet(
     width = len(SUMMARY_COLUMNS)
     emails = sorted(plan.limits)
     grid, grid_header, paint = grid_block(days, emails, plan.load, plan.limits)
-    blocks = [(table, width), ([list(p) for p in about], 2), (grid, len(grid_header))]
     grid_col = width + 4  # table, gap, plan/value, gap, then the grid
+
+    def rows() -> Iterator[list[Cell]]:
+        # Lazily: what needs the user is known once the Plan sheet's rows are written.
+        about = _about(plan, sheet, needing())
+        yield from side_by_side([(table, width), ([list(p) for p in about], 2),
+                                 (grid, len(grid_header))])
 
     def finish(book: Workbook, ws: Worksheet, _last: int) -> None:
         ws.autofilter(0, 0, max(len(table), 1), width - 1)
@@ -245,7 +260,7 @@ def _summary_sheet(
     return SheetSpec(
         name="Summary",
         headers=[*SUMMARY_COLUMNS, "", "plan", "value", "", *grid_header],
-        rows=side_by_side(blocks),
+        rows=rows(),
         widths={"day": 12, "assistant": 30, "": 3, "plan": 22, "value": 60,
                 GRID_TITLE: 14, **{a: max(10.0, min(30.0, len(a) + 2.0)) for a in emails}},
         autofilter=False,

@@ -98,7 +98,8 @@ def write_results_workbook(
     )
     found = list(needs(_needs(ordered)))
     return write_workbook(path, [results, _summary(ordered, about or {}, found),
-                                 fix_sheet(found, "Results", "leadbatch retry this workbook")])
+                                 fix_sheet(lambda: found, "Results",
+                                           "leadbatch retry this workbook")])
 
 
 def _custom(rows: Sequence[ResultRow]) -> dict[str, str]:
