@@ -215,3 +215,16 @@ def test_retry_reads_back_the_same_text_with_or_without_the_sent_column(
             assert got["Create Date"] == r.source.values["Create Date"]
             assert got["Zip"] == r.source.values["Zip"]
     assert SENT_COLUMN not in back.headers
+
+
+def test_results_without_the_field_map_type_only_custom_columns(tmp_path: Path) -> None:
+    headers = ["First Name", "Email", "Country_Code", "Phone_Number", "Budget"]
+    sheet = parse_rows(headers, [(2, ["Ann", "ann@x.io", "49", "1704351002", "300"])],
+                       source="leads.csv", today=dt.date(2026, 3, 1))
+    results = [unsent(PlanRow(r, RowStatus.PLANNED, "a@s.com", MON)) for r in sheet.rows]
+    out = write_results_workbook(tmp_path / "r.xlsx", results, sheet.headers)  # no fields=
+    with CalamineWorkbook.from_path(str(out)) as book:
+        grid = book.get_sheet_by_name("Results").to_python()
+    row = dict(zip(grid[0], grid[1], strict=False))
+    assert row["Country_Code"] == "49" and row["Phone_Number"] == "1704351002"  # lead fields
+    assert row["Budget"] == 300  # a custom column, typed

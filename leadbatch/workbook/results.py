@@ -75,7 +75,7 @@ def write_results_workbook(
     ordered = sorted(rows, key=lambda r: r.row)
     own = shown_headers(input_headers, about or {})
     typed = [len(RESULT_COLUMNS) + i
-             for i in typed_columns(own, fields if fields is not None else _custom(ordered))]
+             for i in typed_columns(own, fields if fields is not None else _custom(ordered, own))]
 
     memo: dict[tuple[object, ...], str] = {}
     pick = picker(own)
@@ -102,8 +102,11 @@ def write_results_workbook(
                                            "leadbatch retry this workbook")])
 
 
-def _custom(rows: Sequence[ResultRow]) -> dict[str, str]:
-    return {h: "custom" for r in rows[:2000] for h in r.plan.source.custom_headers}
+def _custom(rows: Sequence[ResultRow], headers: Sequence[str]) -> dict[str, str]:
+    """Without the sheet's field map: the rows' own custom headers are custom, every other
+    header a lead field (left as text)."""
+    custom = {h for r in rows[:2000] for h in r.plan.source.custom_headers}
+    return {h: "custom" if h in custom else "field" for h in headers}
 
 
 def _needs(rows: Sequence[ResultRow]) -> Iterator[Need]:
