@@ -17,7 +17,12 @@ from leadbatch.models import Assistant, PlanRow, RowStatus, unsent
 from leadbatch.plan import Plan, Proof, plan_leads
 from leadbatch.read import parse_rows, read_leads
 from leadbatch.text import clean_text
-from leadbatch.workbook import PLAN_COLUMNS, write_plan_workbook, write_results_workbook
+from leadbatch.workbook import (
+    PLAN_COLUMNS,
+    contract_columns,
+    write_plan_workbook,
+    write_results_workbook,
+)
 from leadbatch.workbook.plan import SENT_COLUMN
 from leadbatch.workbook.typed import typed_cell
 
@@ -139,10 +144,11 @@ def test_the_to_fix_sheet_names_each_row_and_column(tmp_path: Path) -> None:
     assert fixes[0] == ["line", "row", "status", "email", "column to edit", "what to do", "why"]
     invalid = [r for r in fixes[1:] if r[2] == "invalid"]
     assert invalid and all(r[0] == 4 and r[1] == 4 for r in invalid)  # Plan line 4, input row 4
-    assert {r[4] for r in invalid} >= {"Email"}
+    # A plan's rows are fixed in the input sheet, under its own headers.
+    assert {r[4] for r in invalid} == {"Email", "First Name"}
     warned = [r for r in fixes[1:] if r[2] == "warning"]
     assert [(r[3], r[4]) for r in warned] == [("cy@x.io", "Phone")]
-    assert all("Plan line" in str(r[5]) for r in fixes[1:])
+    assert all("the input sheet (row " in str(r[5]) for r in fixes[1:])
     plan_sheet = _grid(out, "Plan")
     for r in fixes[1:]:
         line = int(str(r[0]))
@@ -176,8 +182,9 @@ def test_results_type_and_show_what_was_sent_and_what_to_fix(tmp_path: Path) -> 
                for r in sheet.rows]
     results[0].outcome.status = RowStatus.FAILED
     results[0].outcome.error = "HTTP 400: phone is not valid"
+    about = {"mode": "release", **contract_columns(sheet.fields)}  # as `run` writes it
     out = write_results_workbook(tmp_path / "r.xlsx", results, sheet.headers,
-                                 about={"mode": "release"}, fields=sheet.fields)
+                                 about=about, fields=sheet.fields)
     with CalamineWorkbook.from_path(str(out)) as book:
         assert book.sheet_names == ["Results", "Summary", "To fix"]
         grid = book.get_sheet_by_name("Results").to_python()
@@ -192,6 +199,9 @@ def test_results_type_and_show_what_was_sent_and_what_to_fix(tmp_path: Path) -> 
     assert set(statuses) == {"invalid", "failed", "warning"}
     failed = next(r for r in fixes[1:] if r[2] == "failed")
     assert "Results line 2" in failed[5] and "retry" in failed[5]
+    invalid = [r for r in fixes[1:] if r[2] == "invalid"]
+    # The input's Email column is held by the contract's `email` column: edit that one.
+    assert {r[4] for r in invalid} == {"email", "name"}
 
 
 @pytest.mark.parametrize("keep_sent", [True, False])
@@ -228,3 +238,29 @@ def test_results_without_the_field_map_type_only_custom_columns(tmp_path: Path) 
     row = dict(zip(grid[0], grid[1], strict=False))
     assert row["Country_Code"] == "49" and row["Phone_Number"] == "1704351002"  # lead fields
     assert row["Budget"] == 300  # a custom column, typed
+
+
+def test_the_cell_the_to_fix_sheet_names_is_the_one_retry_reads(tmp_path: Path) -> None:
+    from leadbatch.jobs import read_back
+
+    rows_in = [(n + 2, r) for n, r in enumerate(ROWS)]
+    sheet = parse_rows(HEADERS, rows_in, source="leads.csv", today=dt.date(2026, 3, 1))
+    results = [unsent(PlanRow(r, RowStatus.PLANNED, "a@s.com", MON) if r.has_lead
+                      else PlanRow(r, RowStatus.INVALID, error=r.error_text), sheet.fields)
+               for r in sheet.rows]
+    about = {"mode": "release", **contract_columns(sheet.fields)}
+    out = write_results_workbook(tmp_path / "r.xlsx", results, sheet.headers, about=about,
+                                 fields=sheet.fields)
+    fixes = _grid(out, "To fix")
+    line, column = next((int(str(r[0])), str(r[4])) for r in fixes[1:] if r[4] == "email")
+    # The user follows the sheet: edits that cell (openpyxl, not our writer) and saves.
+    book = openpyxl.load_workbook(out)
+    ws = book["Results"]
+    header = [c.value for c in ws[1]]
+    ws.cell(line, header.index(column) + 1).value = "fixed@x.io"
+    ws.cell(line, header.index("name") + 1).value = "Fay"
+    book.save(out)
+    back = {r.row: r for r in read_back(out).rows}
+    fixed = back[line]  # input row 4 is Results line 4 (rows sorted by input row)
+    assert fixed.plan.source.email == "fixed@x.io" and fixed.plan.source.name == "Fay"
+    assert fixed.plan.source.status is None  # valid now: retry plans and sends it

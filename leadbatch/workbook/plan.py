@@ -95,7 +95,8 @@ def write_plan_workbook(path: str | Path, plan: Plan, sheet: _Sheet) -> Path:
     return write_workbook(
         path,
         [_plan_sheet(plan, sheet, flagged), _summary_sheet(plan, sheet, summary, days, needing),
-         fix_sheet(needing, "Plan", "plan or run it again"), _load_sheet(plan, days)],
+         fix_sheet(needing, "plan", contract_columns(sheet.fields)),
+         _load_sheet(plan, days)],
         properties={"title": "leadbatch plan", "created": created},
     )
 
@@ -201,7 +202,7 @@ def _about(plan: Plan, sheet: _Sheet, found: list[Need]) -> list[tuple[str, Cell
         f"{q.label}: days {','.join(str(x) for x in q.steps)}" for q in s.sequences
     )
     block: list[tuple[str, Cell]] = [
-        *about_head(summary_line(found, "Plan"), plan.proof_lines(), plan.load, plan.limits),
+        *about_head(summary_line(found, "plan"), plan.proof_lines(), plan.load, plan.limits),
         *((status.value, counts.get(status, 0))
         for status in (RowStatus.PLANNED, RowStatus.UNPLACEABLE, RowStatus.INVALID,
                        RowStatus.DUPLICATE)),

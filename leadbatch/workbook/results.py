@@ -98,8 +98,7 @@ def write_results_workbook(
     )
     found = list(needs(_needs(ordered)))
     return write_workbook(path, [results, _summary(ordered, about or {}, found),
-                                 fix_sheet(lambda: found, "Results",
-                                           "leadbatch retry this workbook")])
+                                 fix_sheet(lambda: found, "results", about)])
 
 
 def _custom(rows: Sequence[ResultRow], headers: Sequence[str]) -> dict[str, str]:
@@ -145,7 +144,7 @@ def _summary(rows: Sequence[ResultRow], about: Mapping[str, str], found: list[Ne
             per_day.setdefault(key, Counter())[r.outcome.status.value] += 1
     status_rows: list[list[Cell]] = [[s, counts[s]] for s in STATUS_ORDER if counts[s]]
     status_rows.append(["total", len(rows)])
-    about_rows: list[list[Cell]] = [["needs you", summary_line(found, "Results")]]
+    about_rows: list[list[Cell]] = [["needs you", summary_line(found, "results")]]
     about_rows += [[k, v] for k, v in about.items() if k != "needs you"]
     day_rows: list[list[Cell]] = [
         [day, who, sum(c[s.value] for s in SUCCEEDED), c["failed"], c["pending"]]
