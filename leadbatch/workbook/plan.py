@@ -248,15 +248,19 @@ def _summary_sheet(
     def rows() -> Iterator[list[Cell]]:
         # Lazily: what needs the user is known once the Plan sheet's rows are written.
         about = _about(plan, sheet, needing())
+        about_rows.append(len(about))
         yield from side_by_side([(table, width), ([list(p) for p in about], 2),
                                  (grid, len(grid_header))])
+
+    about_rows: list[int] = []
 
     def finish(book: Workbook, ws: Worksheet, _last: int) -> None:
         ws.autofilter(0, 0, max(len(table), 1), width - 1)
         paint(book, ws, grid_col)
         if days:
-            ws.insert_chart(len(grid) + 3, grid_col, load_chart(book, plan.load, plan.limits,
-                                                               days, emails))
+            # Under the plan/value block, beside the grid: on the first printed page.
+            ws.insert_chart(about_rows[0] + 2, width + 1, load_chart(
+                book, plan.load, plan.limits, days, emails), {"x_offset": 4, "y_offset": 4})
 
     return SheetSpec(
         name="Summary",

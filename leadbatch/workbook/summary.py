@@ -95,12 +95,12 @@ def load_chart(book: Workbook, load: Mapping[tuple[str, dt.date], int],
             "marker": {"type": "none"},
         })
     chart.combine(limit)
-    chart.set_title({"name": "Emails per day and assistant (followups included) "
-                             "against each one's limit"})
+    chart.set_title({"name": "Emails a day per assistant (followups too) against its limit",
+                     "name_font": {"size": 11}})
     chart.set_x_axis({"name": "day"})
     chart.set_y_axis({"name": "emails", "min": 0})
     chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 900, "height": 420})
+    chart.set_size({"width": 600, "height": 380})  # the width of the plan/value block
     return chart
 
 
