@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import operator
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -384,53 +382,6 @@ class PlanRow:
             overrides["schedule_id"] = self.schedule_id
             overrides["schedule_name"] = self.schedule_name
         return lead.api_body(**overrides)
-
-    def sent_text(self, defaults: Mapping[str, int | None] | None = None,
-                  _memo: dict[Any, Any] | None = None) -> str:
-        """What `api_body` sends for this row, in a line a person checks in a workbook:
-        `lastName | phone | customFields | sequence` (`·` for a field not sent): the
-        count of custom fields, and the sequence the assistant will use (`defaults`:
-        assistant email -> its default sequence id, shown as `default (id N)`). "" for a
-        row without a lead. Read from the checked fields, not by building the body (the
-        pydantic Lead costs 7 µs a row); tests/test_desk.py holds it to `api_body`.
-
-        It runs once a row of a big plan, so it allocates no container a row: `_memo`
-        keeps the default sequence's words per assistant and an itemgetter per set of
-        custom headers (tuples and generators a row made the garbage collector run)."""
-        fields = self.source._fields
-        if fields is None:
-            return ""
-        memo = _memo if _memo is not None else {}
-        sid, sname = self.schedule_id, self.schedule_name
-        if sid is None and sname is None:
-            sid, sname = fields.get("schedule_id"), fields.get("schedule_name")
-        if sid is not None:  # the API takes scheduleId before scheduleName
-            sequence = f"id {sid}"
-        elif sname is not None:
-            sequence = sname
-        else:
-            assistant = self.assistant_email or ""
-            known: str | None = memo.get(assistant)
-            if known is not None:
-                sequence = known
-            else:
-                default = (defaults or {}).get(assistant)
-                sequence = "default" + (f" (id {default})" if default is not None else "")
-                memo[assistant] = sequence
-        count = 0
-        if fields.get("action") != "stop":
-            custom = self.source._custom
-            if "custom_fields" in fields:
-                count = len(fields["custom_fields"])
-            elif custom:
-                get = memo.get(custom)
-                if get is None:
-                    get = memo[custom] = operator.itemgetter(*custom, custom[0])
-                cells = get(self.source.values)  # the first header again: always a tuple
-                count = len(custom) - operator.countOf(cells, "") + (not cells[-1])
-        # Short on purpose: the bytes of this cell are much of its cost on a big plan.
-        return f"{fields.get('last_name') or '·'} | {fields.get('phone') or '·'} | {count} | " \
-            + sequence
 
 
 @dataclass

@@ -21,6 +21,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..config import PlanSettings, ReadSettings, read_about
 from ..models import Assistant, PlanRow, RowStatus
+from ..sent import SENT_FORMAT, sent_text
 from .columns import contract_columns, picker, shown_headers
 from .fixes import Need, fix_sheet, needs, summary_line
 from .summary import GRID_TITLE, about_head, grid_block, load_chart, side_by_side
@@ -39,7 +40,7 @@ PLAN_COLUMNS = [
     "action",
     "email",
     "name",
-    "sent: lastName | phone | customFields | sequence",
+    f"sent: {SENT_FORMAT}",
 ]
 # Derived, not edited: what the API receives for the row (read_back skips it).
 SENT_COLUMN = PLAN_COLUMNS[-1]
@@ -131,7 +132,7 @@ def _plan_sheet(plan: Plan, sheet: _Sheet, flagged: list[tuple[int, PlanRow]]) -
             if checked is not None:
                 action = checked.get("action") or "create"
                 email, name = checked.get("email"), checked.get("name")
-                sent = r.sent_text(defaults, memo)
+                sent = sent_text(r, defaults, memo)
             else:
                 action = values.get(echo_of.get("action", ""), "")
                 email = values.get(echo_of.get("email", ""), "")
@@ -182,7 +183,7 @@ def _widths(
         for h, v in (("error", r.error), ("warning", r.source.warning_text),
                      ("assistantEmail", r.assistant_email or ""),
                      ("scheduleName", r.schedule_name or ""),
-                     (SENT_COLUMN, r.sent_text() if r.source.has_lead else "")):
+                     (SENT_COLUMN, sent_text(r) if r.source.has_lead else "")):
             widest[h] = max(widest[h], len(v))
         if r.source.has_lead:
             widest["email"] = max(widest["email"], len(r.source.email or ""))

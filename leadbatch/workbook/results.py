@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from ..models import SUCCEEDED, ResultRow, RowStatus
+from ..sent import sent_text
 from .columns import picker, shown_headers
 from .fixes import NEEDS_USER, Need, fix_sheet, needs, summary_line
 from .plan import PLAN_COLUMNS, SENT_COLUMN
@@ -46,7 +47,7 @@ def result_cells(result: ResultRow, headers: Sequence[str],
         action,
         src.email if valid else echo.get("email", ""),
         src.name if valid else echo.get("name", ""),
-        plan.sent_text(defaults, memo) if valid else "",
+        sent_text(plan, defaults, memo) if valid else "",
         out.lead_id,
         out.next_schedule_time,
         out.http_status,
