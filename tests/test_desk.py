@@ -264,3 +264,18 @@ def test_the_cell_the_to_fix_sheet_names_is_the_one_retry_reads(tmp_path: Path) 
     fixed = back[line]  # input row 4 is Results line 4 (rows sorted by input row)
     assert fixed.plan.source.email == "fixed@x.io" and fixed.plan.source.name == "Fay"
     assert fixed.plan.source.status is None  # valid now: retry plans and sends it
+
+
+def test_small_sheets_fit_their_columns_to_the_content(tmp_path: Path) -> None:
+    from leadbatch.jobs import write_ledger_workbook
+
+    results = "/home/ops/campaigns/2026-03/spring-results.xlsx"
+    out = write_ledger_workbook(tmp_path / "ledger.xlsx", [], [{
+        "email": "a@x.io", "action": "create", "state": "succeeded", "assistant": "a@s.com",
+        "leadId": 7, "sentAt": "2026-03-02T09:00:00", "results": results, "row": 2,
+        "source": "l.csv", "error": ""}])
+    ws = openpyxl.load_workbook(out)["Sends"]
+    width = {ws.cell(1, c).value: ws.column_dimensions[ws.cell(1, c).column_letter].width
+             for c in range(1, ws.max_column + 1)}
+    assert width["results"] >= len(results) and width["row"] <= 12
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"

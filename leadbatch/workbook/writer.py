@@ -199,8 +199,9 @@ def _fill(
         ws = book.add_worksheet(spec.name[:31])
         headers = list(spec.headers)
         status_idx = headers.index(spec.status_column) if spec.status_column in headers else -1
+        fitted = _fitted(headers, spec.rows)
         for col, name in enumerate(headers):
-            width = spec.widths.get(name, max(10.0, min(40.0, len(name) + 4.0)))
+            width = spec.widths.get(name, fitted[col])
             ws.set_column(col, col, width)
         ws.freeze_panes(1, 0)
         derived = set(spec.derived)
@@ -228,6 +229,21 @@ def _fill(
             _print_setup(ws, spec, len(headers), last)
         if spec.finish is not None:
             spec.finish(book, ws, last)
+
+
+def _fitted(headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> list[float]:
+    """Widths for the columns `widths` leaves out: the header's and, when the rows are a
+    list (small sheets: Summary, ledger export), the first 2,000 rows' text, 10 to 50
+    wide. A generator (a big sheet's rows) is not read ahead: the header decides."""
+    widest = [len(h) + 4 for h in headers]
+    if isinstance(rows, list):
+        for values in rows[:2000]:
+            for c, v in enumerate(values[: len(widest)]):
+                if v is not None:
+                    n = 10 if isinstance(v, dt.date) else len(str(v)) + 2
+                    if n > widest[c]:
+                        widest[c] = n
+    return [float(max(10, min(50, w))) for w in widest]
 
 
 def _has_time(v: dt.datetime) -> int:
