@@ -279,3 +279,25 @@ def test_small_sheets_fit_their_columns_to_the_content(tmp_path: Path) -> None:
              for c in range(1, ws.max_column + 1)}
     assert width["results"] >= len(results) and width["row"] <= 12
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+
+
+def test_an_xlsx_sources_numbers_and_dates_come_back_typed(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()  # the source, written by openpyxl
+    ws = book.active
+    assert ws is not None
+    ws.append(["First Name", "Email", "Budget", "Create Date", "Employees", "Phone"])
+    ws.append(["Ann", "ann@x.io", 1250.5, dt.datetime(2026, 1, 15), 40, 4155550100])
+    ws.append(["Bob", "bob@x.io", 5000, dt.date(2025, 12, 1), 12345678901, None])
+    book.save(tmp_path / "leads.xlsx")
+    sheet = read_leads(tmp_path / "leads.xlsx", today=dt.date(2026, 3, 1))
+    assistants = [Assistant(emailid="a@s.com", perDayEmailLimit=4)]
+    plan = plan_leads(sheet.rows, assistants, PlanSettings(start=MON), today=dt.date(2026, 3, 1))
+    out = write_plan_workbook(tmp_path / "plan.xlsx", plan, sheet)
+    with CalamineWorkbook.from_path(str(out)) as wb:  # read back by calamine, not us
+        grid = wb.get_sheet_by_name("Plan").to_python()
+    ann, bob = (dict(zip(grid[0], r, strict=False)) for r in grid[1:3])
+    assert (ann["Budget"], bob["Budget"]) == (1250.5, 5000)
+    assert (ann["Create Date"], bob["Create Date"]) == (dt.date(2026, 1, 15), dt.date(2025, 12, 1))
+    assert ann["Employees"] == 40
+    assert bob["Employees"] == "12345678901"  # 11 digits: phone-like, stays text
+    assert ann["Phone"] == "4155550100"  # a lead field, as read

@@ -7,6 +7,7 @@ and runs this; with LEADBATCH_DESK_DOCS=1 it also renders the Summary to docs/su
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import shutil
@@ -98,7 +99,14 @@ def same_values(ours: Path, saved: Path) -> None:
 @pytest.fixture(scope="module")
 def plan400(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object, object]:
     folder = tmp_path_factory.mktemp("plan400")
-    write_csv(folder / "leads.csv", 400)
+    write_csv(folder / "bench.csv", 400)
+    # Two custom columns the workbooks type (a number, a day), so LibreOffice reads those too.
+    with (folder / "bench.csv").open(newline="", encoding="utf-8") as src, \
+            (folder / "leads.csv").open("w", newline="", encoding="utf-8") as dst:
+        out = csv.writer(dst)
+        for n, line in enumerate(csv.reader(src)):
+            out.writerow([*line, *(["Budget", "Create Date"] if n == 0 else
+                                   [f"{n * 125.5:g}", f"2026-0{1 + n % 9}-1{n % 10}"])])
     (folder / "assistants.json").write_text(assistants_json(count=4))
     sheet = read_leads(folder / "leads.csv", today=START)
     plan = plan_leads(sheet.rows, load_assistants(folder / "assistants.json"),
@@ -127,6 +135,12 @@ def test_the_plan_opens_and_its_values_survive_libreoffice(
     path = plan400[0]
     saved = convert(path, "xlsx:Calc MS Excel 2007 XML", tmp_path)
     same_values(path, saved)
+    # The typed cells are a number and a date in LibreOffice too.
+    ws = openpyxl.load_workbook(saved)["Plan"]
+    header = [c.value for c in ws[1]]
+    budget, day = ws.cell(2, header.index("Budget") + 1), ws.cell(2, header.index("Create Date") + 1)
+    assert budget.data_type == "n" and budget.value == 125.5
+    assert day.is_date and day.value == dt.datetime(2026, 2, 11)
 
 
 def test_results_template_and_ledger_export_open_cleanly(
