@@ -301,3 +301,13 @@ def test_an_xlsx_sources_numbers_and_dates_come_back_typed(tmp_path: Path) -> No
     assert ann["Employees"] == 40
     assert bob["Employees"] == "12345678901"  # 11 digits: phone-like, stays text
     assert ann["Phone"] == "4155550100"  # a lead field, as read
+
+
+def test_code_headers_stay_text() -> None:
+    from leadbatch.workbook.typed import typed_columns
+
+    headers = ["Budget", "Paid", "Notes", "Account ID", "leadId", "CRM_ID", "Zip", "Postal Code",
+               "Phone 2", "Ref", "Employees", "Create Date", "SKU"]
+    typed = [headers[i] for i in typed_columns(headers, {})]
+    assert typed == ["Budget", "Paid", "Notes", "Employees", "Create Date"]
+    assert typed_columns(["Budget"], {"Budget": "phone"}) == []  # a lead field stays text

@@ -30,7 +30,8 @@ _NUMBER = re.compile(r"(?:0|[1-9][0-9]{0,8})(?:\.[0-9]{1,15})?")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CODE_WORDS = re.compile(
     r"(?:^|[^a-z])(?:id|ids|zip|zipcode|postal|postcode|plz|cep|code|phone|mobile|tel|fax|"
-    r"number|no|nr|num|ref|sku|ean|upc|isbn|vat|tax|account|iban)(?:[^a-z]|$)|id$")
+    r"number|no|nr|num|ref|sku|ean|upc|isbn|vat|tax|account|iban)(?:[^a-z]|$)")
+_CAMEL_ID = re.compile(r"[a-z0-9](?:Id|ID|Ids|IDs)$")  # leadId, AccountID (not "Paid")
 DIGITS = frozenset("0123456789")
 
 # Only these columns are typed; lead fields stay as read (validated, edited as text).
@@ -61,7 +62,7 @@ def typed_columns(headers: Sequence[str], fields: Mapping[str, str]) -> list[int
 
 
 def _is_code(header: str) -> bool:
-    return bool(_CODE_WORDS.search(header.lower()))
+    return bool(_CODE_WORDS.search(header.lower()) or _CAMEL_ID.search(header))
 
 
 def type_cells(cells: list[object], positions: Iterable[int]) -> None:
