@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -85,12 +86,15 @@ def write_plan_workbook(path: str | Path, plan: Plan, sheet: _Sheet) -> Path:
     # The rows that need the user are noted while the Plan sheet's rows are written (a
     # second pass over a big plan cost 3% of the write); the Summary and To fix sheets,
     # written after it, read them.
-    flagged: list[tuple[int, PlanRow]] = []
+    flagged = _Flagged()
     found: list[list[Need]] = []
 
     def needing() -> list[Need]:
+        # The writer writes sheets in order, so the Plan sheet's rows are all written.
+        if not flagged.complete:
+            raise RuntimeError("the To fix rows were asked for before the Plan rows were written")
         if not found:
-            found.append(list(needs(_needs(flagged, sheet))))
+            found.append(list(needs(_needs(flagged.rows, sheet))))
         return found[0]
 
     return write_workbook(
@@ -102,6 +106,14 @@ def write_plan_workbook(path: str | Path, plan: Plan, sheet: _Sheet) -> Path:
     )
 
 
+@dataclass
+class _Flagged:
+    """The Plan sheet's rows that need the user (line, row), noted as they are written."""
+
+    rows: list[tuple[int, PlanRow]] = field(default_factory=list)
+    complete: bool = False
+
+
 def _needs(flagged: list[tuple[int, PlanRow]], sheet: _Sheet) -> Iterator[Need]:
     email_header = next((h for h, f in sheet.fields.items() if f == "email"), "")
     for line, r in flagged:
@@ -110,7 +122,7 @@ def _needs(flagged: list[tuple[int, PlanRow]], sheet: _Sheet) -> Iterator[Need]:
         yield Need(line, r.status, src, email or "", r.error)
 
 
-def _plan_sheet(plan: Plan, sheet: _Sheet, flagged: list[tuple[int, PlanRow]]) -> SheetSpec:
+def _plan_sheet(plan: Plan, sheet: _Sheet, flagged: _Flagged) -> SheetSpec:
     echo_of = {f: h for h, f in reversed(sheet.fields.items())}  # lead field -> first header
     own = shown_headers(sheet.headers, contract_columns(sheet.fields))
     headers = [*PLAN_COLUMNS, *own]
@@ -123,7 +135,7 @@ def _plan_sheet(plan: Plan, sheet: _Sheet, flagged: list[tuple[int, PlanRow]]) -
     def rows() -> Iterator[list[Cell]]:
         # Once a row of a big plan: the row's checked fields are read from their dict
         # (`checked`) rather than through a property each.
-        planned, flag = RowStatus.PLANNED, flagged.append
+        planned, flag = RowStatus.PLANNED, flagged.rows.append
         for line, r in enumerate(plan.rows, start=2):
             src = r.source
             if r.status is not planned or src.warnings:
@@ -158,6 +170,7 @@ def _plan_sheet(plan: Plan, sheet: _Sheet, flagged: list[tuple[int, PlanRow]]) -
                 if type(v) is str and v and v[0] in DIGITS:
                     cells[i] = typed_cell(v)
             yield cells
+        flagged.complete = True
 
     return SheetSpec(
         name="Plan",
