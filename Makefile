@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck demo bench reliability clean
+.PHONY: install test lint typecheck demo bench reliability desk clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ bench: $(STAMP)
 # Full size (2,000-lead fault runs, 24 kills, a million-row CSV...); rewrites RELIABILITY.md.
 reliability: $(STAMP)
 	LEADBATCH_RELIABILITY=full $(BIN)/pytest -q tests/reliability
+
+# The workbooks in a real spreadsheet application: installs LibreOffice headless where it is
+# missing, opens every kind of workbook we write, counts a 400-row plan's pages, reads the
+# values back; renders the plan Summary to docs/summary.png.
+desk: $(STAMP)
+	sh scripts/install-libreoffice.sh
+	LEADBATCH_DESK_DOCS=1 $(BIN)/pytest -q -s -p no:xdist tests/desk
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo_output

@@ -275,6 +275,17 @@ class SourceRow:
         self._fields, self._lead = None, None
 
     @property
+    def checked(self) -> dict[str, Any] | None:
+        """The checked fields (Lead field names), None for an invalid row: for writers
+        that read several, once a row of a big sheet. Not to be changed."""
+        return self._fields
+
+    @property
+    def custom_headers(self) -> tuple[str, ...]:
+        """The headers of the sheet's columns sent as custom fields."""
+        return self._custom
+
+    @property
     def has_lead(self) -> bool:
         return self._fields is not None
 

@@ -381,3 +381,22 @@ def test_two_plans_made_before_either_ran_never_share_a_day_over_its_limit(
     assert Counter(r["status"] for r in rows) == {"pending": 20}
     assert rows[0]["warning"] == ("planned for 2030-01-07, a day other campaigns have since "
                                   "filled: moved to 2030-01-08")
+
+
+def test_results_show_the_default_sequence_the_assistants_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The sent column resolves "the assistant's default" to the id the API listed (issue
+    17), from the assistants the run already asked for."""
+    assistants = [Assistant(emailid=A, name="Ann", perDayEmailLimit=10, defaultScheduleId=41)]
+    with SandboxServer(assistants=assistants) as sandbox:
+        for name, value in sandbox.env().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(tmp_path)
+        leads(tmp_path / "l.csv", ["x0@x.example", "x1@x.example"])
+        assert cli(capsys, MON, "run", "l.csv", "-o", "r.xlsx")[0] == 0
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["Results"]
+    header = [c.value for c in ws[1]]
+    sent = [r[header.index("sent: lastName | phone | customFields | sequence")]
+            for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert sent == ["· | · | 0 | default (id 41)"] * 2

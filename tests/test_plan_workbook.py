@@ -46,7 +46,7 @@ def make_plan(sheet: LeadSheet) -> Plan:
 def test_plan_sheet_rows_in_input_order(tmp_path: Path, sheet: LeadSheet) -> None:
     out = write_plan_workbook(tmp_path / "plan.xlsx", make_plan(sheet), sheet)
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["Plan", "Summary", "Load"]
+    assert book.sheetnames == ["Plan", "Summary", "To fix", "Load"]
     ws = book["Plan"]
     grid = [list(r) for r in ws.iter_rows(values_only=True)]
     # The input's name and email columns are not repeated: the contract's hold them.
@@ -55,16 +55,18 @@ def test_plan_sheet_rows_in_input_order(tmp_path: Path, sheet: LeadSheet) -> Non
     assert fixed == [
         # Bob (pinned, placed first) already took "A"; Ann gets B, on a Monday.
         [2, "planned", None, None, "2026-03-02", "a@s.com", None, "B", "create",
-         "ann@example.com", "Ann"],
+         "ann@example.com", "Ann", "· | · | 2 | B"],
         [3, "planned", None, None, "2026-03-03", "b@s.com", None, "A", "create",
-         "bob@example.com", "Bob"],
+         "bob@example.com", "Bob", "· | · | 2 | A"],
         [4, "duplicate", "duplicate of row 2 (same email)", None, None, None, None, None,
-         "create", "ann@example.com", "Cy"],
-        [5, "invalid", grid[4][2], None, None, None, None, None, None, "not-an-email", None],
+         "create", "ann@example.com", "Cy", "· | · | 1 | default"],
+        [5, "invalid", grid[4][2], None, None, None, None, None, None, "not-an-email", None,
+         None],
         [6, "unplaceable", "2026-03-07 is a Saturday, not a sending day (mon,tue,wed,thu,fri)",
-         None, "2026-03-07", None, None, None, "create", "ed@example.com", "Ed"],
+         None, "2026-03-07", None, None, None, "create", "ed@example.com", "Ed",
+         "· | · | 1 | default"],
         [7, "planned", None, None, "2026-03-02", "b@s.com", None, "A", "create",
-         "flo@example.com", "Flo"],
+         "flo@example.com", "Flo", "· | · | 2 | A"],
     ]
     assert "not-an-email" in grid[4][2]
     # The input's own columns, as read: text that looks like a formula stays text.
@@ -79,7 +81,7 @@ def test_plan_sheet_is_readable(tmp_path: Path, sheet: LeadSheet) -> None:
     out = write_plan_workbook(tmp_path / "plan.xlsx", make_plan(sheet), sheet)
     ws = openpyxl.load_workbook(out)["Plan"]
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:O7"  # the fixed columns and the input's other four
+    assert ws.auto_filter.ref == "A1:P7"  # the fixed columns and the input's other four
     widths = {ws.cell(1, c).value: ws.column_dimensions[ws.cell(1, c).column_letter].width
               for c in range(1, ws.max_column + 1)}
     assert widths["error"] > 40  # fits the longest reason
@@ -117,8 +119,8 @@ def test_summary_sheet_loads_counts_and_settings(tmp_path: Path, sheet: LeadShee
     assert about["rotation"] == "A, B"
     assert about["sequences"] == "A: days 0,3; B: days 0,7"
     load = [list(r) for r in book["Load"].iter_rows(values_only=True)]
-    assert load[0] == ["day", "a@s.com", "b@s.com", "total", "capacity"]
-    assert load[1] == ["2026-03-02", 1, 1, 2, 5]
+    assert load[0] == ["day", "a@s.com", "b@s.com", "total", "capacity", "limit 2", "limit 3"]
+    assert load[1] == ["2026-03-02", 1, 1, 2, 5, 2, 3]
 
 
 def test_summary_has_a_native_chart(tmp_path: Path, sheet: LeadSheet) -> None:
@@ -128,9 +130,13 @@ def test_summary_has_a_native_chart(tmp_path: Path, sheet: LeadSheet) -> None:
         assert charts == ["xl/charts/chart1.xml"]
         xml = z.read(charts[0]).decode()
         rels = z.read("xl/worksheets/_rels/sheet2.xml.rels").decode()  # Summary is sheet 2
-    assert "<c:barChart>" in xml and "<c:grouping val=\"stacked\"/>" in xml
-    assert "<c:lineChart>" in xml  # the daily limit
+    # One bar per assistant (clustered, not stacked), each against its own limit's line
+    # (Load's "limit 2" and "limit 3" columns), not the sum of all limits.
+    assert "<c:barChart>" in xml and "<c:grouping val=\"clustered\"/>" in xml
+    assert "<c:lineChart>" in xml
     assert "Load!$B$2:$B$" in xml and "Load!$C$2:$C$" in xml
+    assert "Load!$F$2:$F$" in xml and "Load!$G$2:$G$" in xml
+    assert "Load!$E$2" not in xml  # the combined capacity flattened the bars
     assert "drawing" in rels
 
 

@@ -69,7 +69,9 @@ def test_summary_counts_statuses_and_sent_per_day_and_assistant(tmp_path: Path) 
     got = sheet_dicts(out, "Summary")
     counts = {r["status"]: r["rows"] for r in got if r["status"]}
     assert counts == {"created": 2, "failed": 1, "total": 3}
-    assert {r["plan"]: r["value"] for r in got if r["plan"]} == {"mode": "release"}
+    about = {r["plan"]: r["value"] for r in got if r["plan"]}
+    assert about.pop("needs you").startswith("1 row (1 failed): the To fix sheet")
+    assert about == {"mode": "release"}
     per_day = [(r["sendDate"], r["assistantEmail"], r["sent"], r["failed"]) for r in got
                if r["sendDate"]]
     assert per_day == [("2026-03-02", "bot@7targets.io", 2, 1)]
@@ -93,7 +95,7 @@ def write_results_by_hand(path: Path, rows: list[list[Any]], headers: list[str] 
 def fixed(n: int, status: str, email: str, *, lead_id: Any = None, error: str = "",
           send_date: Any = "2026-03-02", assistant: str = "bot@7targets.io") -> list[Any]:
     return [n, status, error, "", send_date, assistant, None, None, "create", email, f"N{n}",
-            lead_id, None, None, None, None]
+            "", lead_id, None, None, None, None]
 
 
 def test_read_back_takes_the_edited_cells_and_honours_proof_of_success(tmp_path: Path) -> None:
@@ -133,9 +135,10 @@ def test_read_back_of_a_plan_workbook_keeps_the_planner_verdicts(tmp_path: Path)
     ws.title = "Plan"
     ws.append([*PLAN_COLUMNS, *HEADERS])
     ws.append([2, "planned", "", "", "2026-03-02", "bot@7targets.io", None, "Seq B", "create",
-               "a@x.io", "Ann", "Ann", "a@x.io", "+44 20 7946 0958"])
+               "a@x.io", "Ann", "phone: +44 (as sent: not read back)", "Ann", "a@x.io",
+               "+44 20 7946 0958"])
     ws.append([3, "unplaceable", "no room", "", "2026-03-02", "bot@7targets.io", None, None,
-               "create", "b@x.io", "Bob", "Bob", "b@x.io", ""])
+               "create", "b@x.io", "Bob", "", "Bob", "b@x.io", ""])
     book.save(tmp_path / "plan.xlsx")
     back = read_back(tmp_path / "plan.xlsx")
     first, second = back.rows

@@ -85,6 +85,7 @@ def _reference(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]
          "strings_to_urls": False},
     )
     ws = book.add_worksheet("S")
+    when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     for c, h in enumerate(headers):
         ws.write_string(0, c, h)
     for r, values in enumerate(rows, start=1):
@@ -95,6 +96,8 @@ def _reference(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]
                 ws.write_boolean(r, c, v)
             elif isinstance(v, int | float):
                 ws.write_number(r, c, v)
+            elif isinstance(v, dt.datetime):  # a typed date of the input's: a real date
+                ws.write_datetime(r, c, v, when)
             elif isinstance(v, dt.date):
                 ws.write_string(r, c, v.isoformat())
             else:
@@ -109,6 +112,8 @@ def _plain(v: Any) -> Any:
         return v
     if isinstance(v, int | float):
         return float(f"{v:.16G}")  # 16 significant digits, as xlsxwriter writes numbers
+    if isinstance(v, dt.datetime):
+        return v  # a real date: readers give the datetime back
     if isinstance(v, dt.date):
         return v.isoformat()
     return v

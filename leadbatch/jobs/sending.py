@@ -181,7 +181,8 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
                        start=start, through=through, sending=sending,
                        claims=LedgerClaims(ledger, campaign, source.name))
         book(ledger, campaign, report.rows, settings)  # what was sent is booked firmly
-        write_results_workbook(target, report.rows, headers, about=about)
+        write_results_workbook(target, report.rows, headers, about=about,
+                               defaults=_known_defaults(assistants))
     return JobResult(report, output, through, planned_on)
 
 
@@ -243,6 +244,8 @@ def retry_job(results: Path, output: Path | None, *, api: ApiSettings, timezone:
     that were invalid or unplaceable and whose cells the user fixed are planned (around
     what the ledger has booked) and sent on their day. Its exit code follows `run`'s."""
     out = output or results
+    if assistants is not None:
+        assistants = functools.cache(assistants)  # asked once; its answer names the defaults
     if not results.exists() and journal_path(results).is_file():
         rebuild_results(results)  # a first run killed before it wrote the workbook
     if workbook_kind(results) == "plan":
@@ -273,8 +276,19 @@ def retry_job(results: Path, output: Path | None, *, api: ApiSettings, timezone:
         report = _send(rows, back.headers, api, journal, out, scope="retry", mode=mode,
                        start=start, through=through, sending=sending,
                        claims=LedgerClaims(ledger, campaign, back.about.get("source", "")))
-        write_results_workbook(out.resolve(), report.rows, back.headers, about=about)
+        write_results_workbook(out.resolve(), report.rows, back.headers, about=about,
+                               defaults=_known_defaults(assistants))
     return JobResult(report, out, through, deleted=deleted)
+
+
+def _known_defaults(assistants: Callable[[], Sequence[Assistant]] | None,
+                    ) -> dict[str, int | None] | None:
+    """Each assistant's default sequence, for the results' sent column, when the run has
+    already asked for the assistants (a cached call: no extra API request)."""
+    info = getattr(assistants, "cache_info", None)
+    if assistants is None or info is None or info().currsize == 0:
+        return None
+    return {a.email: a.default_schedule_id for a in assistants()}
 
 
 def carry_over(rows: Sequence[ResultRow], prior: Sequence[ResultRow]) -> list[ResultRow]:

@@ -28,7 +28,7 @@ from ..models import (
 )
 from ..text import clean_text
 from .columns import CONTRACT_HELD
-from .plan import PLAN_COLUMNS
+from .plan import PLAN_COLUMNS, SENT_COLUMN
 from .results import RESULT_COLUMNS
 
 
@@ -62,6 +62,8 @@ def read_back(path: str | Path, parse: RowParser) -> ReadBack:
     header = [clean_text(v) for v in grid[0]]
     if "warning" not in header[: len(fixed)]:
         fixed = [c for c in fixed if c != "warning"]  # written before rows had warnings
+    if SENT_COLUMN not in header[: len(fixed)]:
+        fixed = [c for c in fixed if c != SENT_COLUMN]  # written before it was shown
     if header[: len(fixed)] != fixed:
         raise InputFileError(source, f"not a leadbatch {kind} workbook: its first columns "
                              f"should be {', '.join(fixed)}")

@@ -162,6 +162,7 @@ def render_rows(
     *,
     style_column: int = -1,
     styles: Mapping[str, int] | None = None,
+    date_styles: tuple[int, int] = (0, 0),
 ) -> RenderedRows:
     """Render `rows` as `<row>` elements from sheet row 2 on (row 1 is the header).
 
@@ -172,7 +173,7 @@ def render_rows(
     """
     out = _Deflater(folder)
     try:
-        bounds, last = _render(rows, out, style_column, styles or {})
+        bounds, last = _render(rows, out, style_column, styles or {}, date_styles)
         out.finish()
     except BaseException:
         out.stop()
@@ -182,13 +183,15 @@ def render_rows(
 
 
 def _render(
-    rows: Iterable[Sequence[Any]], out: _Deflater, style_column: int, styles: Mapping[str, int]
+    rows: Iterable[Sequence[Any]], out: _Deflater, style_column: int, styles: Mapping[str, int],
+    date_styles: tuple[int, int] = (0, 0),
 ) -> tuple[tuple[int, int, int, int] | None, int]:
     # The innermost loop of a big plan, about 0.4 µs a cell: a prefix per column, types
     # checked by identity, and a few cheap tests send the rare text that needs more than
     # copying (escapes, spaces at an end, control characters, huge) to inline_text.
     prefixes: list[str] = []
     style_of = {text: f' s="{xf}"' for text, xf in styles.items()}
+    days: dict[dt.date, str] = {}
     long = _STRMAX // 2  # shorter text cannot be over Excel's limit, in any encoding
     parts: list[str] = []
     put = parts.append
@@ -225,7 +228,15 @@ def _render(
             elif t is float and math.isfinite(v):
                 put(f'{prefixes[c]}{rs}"><v>{v:.16G}</v></c>')
             elif t is dt.date:  # ISO text, not an Excel serial: the same in every locale
-                put(f"{prefixes[c]}{rs}{_TEXT}{v.isoformat()}</t></is></c>")
+                day = days.get(v)
+                if day is None:  # a plan has a few hundred distinct days: each made once
+                    day = v.isoformat()
+                    if len(days) < 100_000:
+                        days[v] = day
+                put(f"{prefixes[c]}{rs}{_TEXT}{day}</t></is></c>")
+            elif t is dt.datetime:  # the input's own date: a serial, shown as a date
+                xf = date_styles[bool(v.hour or v.minute or v.second or v.microsecond)]
+                put(f'{prefixes[c]}{rs}" s="{xf}"><v>{excel_serial(v):.16G}</v></c>')
             elif v is not None:
                 cell = _other_cell(f"{prefixes[c]}{rs}", v)
                 if cell:
@@ -248,6 +259,15 @@ def _render(
     if parts:
         out.add("".join(parts))
     return ((top, left, bottom, right) if top >= 0 else None), r
+
+
+_EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 in the 1900 system, past its 1900 leap bug
+
+
+def excel_serial(v: dt.datetime) -> float:
+    """A naive datetime as Excel's serial day number (as xlsxwriter computes it)."""
+    delta = v.replace(tzinfo=None) - _EPOCH
+    return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
 
 
 def _filled(v: Any) -> bool:

@@ -32,6 +32,8 @@ from ..errors import UsageError
 from .render import RenderedRows, render_rows
 from .splice import assemble
 
+# A dt.date is leadbatch's own day (sendDate), written as ISO text as the contract says;
+# a dt.datetime is a date of the input's own, written as a real date (see typed.py).
 Cell = str | int | float | bool | dt.date | None
 
 # Fill colours by status, shared by the plan and results workbooks.
@@ -46,6 +48,7 @@ STATUS_COLOURS = {
     "unplaceable": "#F8CBAD",
     "duplicate": "#EDEDED",
     "already sent": "#EDEDED",
+    "warning": "#FFF2CC",  # the To fix sheet's rows that are sent with a caveat
 }
 
 
@@ -68,6 +71,14 @@ class SheetSpec:
     autofilter: bool = True
     finish: Callable[[Workbook, Worksheet, int], None] | None = None
     stream: bool = True
+    # Headers of columns that show what leadbatch derived (what was sent): read-only,
+    # so their header is grey, not the blue of the columns a user edits.
+    derived: Sequence[str] = ()
+    # Print: landscape, one page wide, the header row on every page. `print_columns`
+    # limits the printed area to the first N columns (None: all of them), from
+    # `print_first` on.
+    print_columns: int | None = None
+    print_first: int = 0
 
 
 def write_workbook(
@@ -179,35 +190,78 @@ def _fill(
     book: Workbook, sheets: Sequence[SheetSpec], folder: Path, rendered: list[RenderedRows]
 ) -> None:
     header_fmt = book.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF"})
+    derived_fmt = book.add_format({"bold": True, "bg_color": "#595959", "font_color": "#FFFFFF"})
+    # Typed dates (dt.datetime cells: the input's own dates) show as days, not serials.
+    date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
+    time_fmt = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     status_fmts = {k: book.add_format({"bg_color": v}) for k, v in STATUS_COLOURS.items()}
     for spec in sheets:
         ws = book.add_worksheet(spec.name[:31])
         headers = list(spec.headers)
         status_idx = headers.index(spec.status_column) if spec.status_column in headers else -1
+        fitted = _fitted(headers, spec.rows)
         for col, name in enumerate(headers):
-            width = spec.widths.get(name, max(10.0, min(40.0, len(name) + 4.0)))
+            width = spec.widths.get(name, fitted[col])
             ws.set_column(col, col, width)
         ws.freeze_panes(1, 0)
+        derived = set(spec.derived)
         for col, name in enumerate(headers):
-            ws.write_string(0, col, name, header_fmt)
+            ws.write_string(0, col, name, derived_fmt if name in derived else header_fmt)
+        # Rendered cells name their style by xf index, which xlsxwriter gives a format
+        # when it is first used; asking now, in this order (status colours, then dates),
+        # gives the same indices (and bytes) every time, by either path.
+        styles: dict[str, int] = {}
+        if status_idx >= 0:
+            styles = {k: f._get_xf_index() for k, f in status_fmts.items()}
+        dates = (date_fmt._get_xf_index(), time_fmt._get_xf_index())
         if spec.stream:
-            styles: dict[str, int] = {}
-            if status_idx >= 0:
-                # Rendered cells name their fill by xf index, which xlsxwriter gives a
-                # format when it is first used; asking now, in STATUS_COLOURS order,
-                # gives the same indices (and bytes) every time.
-                styles = {k: f._get_xf_index() for k, f in status_fmts.items()}
             rows = render_rows(
-                spec.rows, _part(book), folder, style_column=status_idx, styles=styles
+                spec.rows, _part(book), folder, style_column=status_idx, styles=styles,
+                date_styles=dates,
             )
             rendered.append(rows)
             last = rows.last
         else:
-            last = _write_cells(ws, spec.rows, status_idx, status_fmts)
+            last = _write_cells(ws, spec.rows, status_idx, status_fmts, (date_fmt, time_fmt))
         if spec.autofilter and headers:
             ws.autofilter(0, 0, max(last, 1), len(headers) - 1)
+        if headers:
+            _print_setup(ws, spec, len(headers), last)
         if spec.finish is not None:
             spec.finish(book, ws, last)
+
+
+def _fitted(headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> list[float]:
+    """Widths for the columns `widths` leaves out: the header's and, when the rows are a
+    list (small sheets: Summary, ledger export), the first 2,000 rows' text, 10 to 50
+    wide. A generator (a big sheet's rows) is not read ahead: the header decides."""
+    widest = [len(h) + 4 for h in headers]
+    if isinstance(rows, list):
+        for values in rows[:2000]:
+            for c, v in enumerate(values[: len(widest)]):
+                if v is not None:
+                    n = 10 if isinstance(v, dt.date) else len(str(v)) + 2
+                    if n > widest[c]:
+                        widest[c] = n
+    return [float(max(10, min(50, w))) for w in widest]
+
+
+def _has_time(v: dt.datetime) -> int:
+    return int(bool(v.hour or v.minute or v.second or v.microsecond))
+
+
+def _print_setup(ws: Worksheet, spec: SheetSpec, width: int, last: int) -> None:
+    """Landscape, one page wide and as many tall as it takes, the header on every page:
+    workbook-level XML, nothing per cell (the big sheets' fast path is untouched)."""
+    ws.set_landscape()
+    ws.set_paper(9)  # A4; Letter users' printers scale it (LibreOffice and Excel do)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_footer("&L&A&R&P / &N")  # sheet name, page of pages
+    first = min(spec.print_first, width - 1)
+    cols = min(width - first, spec.print_columns or width)
+    ws.print_area(0, first, max(last, 1), first + cols - 1)
 
 
 def _part(book: Workbook) -> str:
@@ -216,7 +270,8 @@ def _part(book: Workbook) -> str:
 
 
 def _write_cells(
-    ws: Worksheet, rows: Iterable[Sequence[Cell]], status_idx: int, status_fmts: dict[str, Any]
+    ws: Worksheet, rows: Iterable[Sequence[Cell]], status_idx: int, status_fmts: dict[str, Any],
+    date_fmts: tuple[Any, Any],
 ) -> int:
     """The rows through xlsxwriter, cell by cell; returns the last row's index."""
     last = 0
@@ -232,6 +287,8 @@ def _write_cells(
                 ws.write_boolean(r, c, v)
             elif isinstance(v, int | float):
                 ws.write_number(r, c, v)
+            elif isinstance(v, dt.datetime):  # a typed date of the input's: a real date
+                ws.write_datetime(r, c, v, date_fmts[_has_time(v)])
             elif isinstance(v, dt.date):
                 # ISO text, not an Excel date: the same in every locale and reader.
                 ws.write_string(r, c, v.isoformat())
