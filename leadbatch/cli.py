@@ -176,6 +176,10 @@ def sandbox(port: int, assistants_file: str | None, config: Path | None, latency
               help="The plan workbook to write (.xlsx).")
 @planning_options
 @reading_options
+@click.option("--booked", multiple=True, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A plan or results workbook whose leads' emails count as already booked "
+              "(repeatable; the ledger's bookings count anyway).")
 @click.pass_context
 def plan(
     ctx: click.Context,
@@ -187,6 +191,7 @@ def plan(
     phone_region: str | None,
     date_order: str | None,
     mapping: tuple[str, ...],
+    booked: tuple[Path, ...],
     **flags: Any,
 ) -> int:
     """Dry run: plan a send day, assistant and sequence for every lead; sends nothing.
@@ -200,7 +205,8 @@ def plan(
     read = read_settings_from(config=config, holidays=settings.holidays,
                               phone_region=phone_region, date_order=date_order, mapping=mapping)
     result = plan_job(leads, output, settings=settings, read=read,
-                      assistants=lambda: find_assistants(assistants_file), clock=clock_of(ctx))
+                      assistants=lambda: find_assistants(assistants_file), clock=clock_of(ctx),
+                      booked=booked)
     print_plan(result.plan, leads, result.workbook)
     return result.exit_code
 

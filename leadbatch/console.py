@@ -33,6 +33,8 @@ def print_plan(result: Plan, leads: Path, written: Path) -> None:
     if table is not None:
         console.print("Emails per day, followups included, against the daily limit:")
         console.print(table)
+    for line in result.proof_lines():
+        console.print(f"Proof: {line}", markup=False, soft_wrap=True)
     counts = result.counts()
     console.print(
         " · ".join(f"{st.value} {counts[st]}" for st in (

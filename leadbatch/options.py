@@ -52,6 +52,12 @@ def planning_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Assistants from a JSON/CSV/XLSX file instead of the API."),
         click.option("--max-per-day", type=click.IntRange(min=1), metavar="N",
                      help="Cap on emails per assistant per day (lowers perDayEmailLimit)."),
+        click.option("--pace", type=click.IntRange(min=1), metavar="N",
+                     help="At most N new leads per assistant a day (default: as fast as the "
+                     "limits allow, evenly)."),
+        click.option("--per-company", type=click.IntRange(min=1), metavar="N",
+                     help="At most N new leads of one email domain per assistant a day "
+                     "(free mail such as gmail.com exempt)."),
         click.option("--headroom", callback=_headroom, metavar="SHARE",
                      help="Share of each daily limit to keep free, e.g. 10% (default 0)."),
         click.option("--mode", type=click.Choice(["release", "sequence"]),
@@ -76,6 +82,8 @@ def plan_settings_from(
     max_per_day: int | None,
     headroom: float | None,
     mode: str | None,
+    pace: int | None = None,
+    per_company: int | None = None,
 ) -> PlanSettings:
     """PlanSettings from leadbatch.toml and the planning options (flags win)."""
     try:
@@ -92,6 +100,8 @@ def plan_settings_from(
         max_per_day=max_per_day,
         headroom=headroom,
         mode=mode,
+        pace=pace,
+        per_company=per_company,
     )
 
 

@@ -6,6 +6,7 @@ workbook); and reading leadbatch's own workbooks back.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from ..config import (
 )
 from ..errors import UsageError
 from ..models import Assistant, RowStatus, SourceRow
-from ..plan import Clock, Plan, SendingCalendar, pin_problems, plan_leads, utc_now
+from ..plan import Clock, Plan, SendingCalendar, email_days, pin_problems, plan_leads, utc_now
 from ..read import LeadSheet, load_assistants, parse_rows, read_leads
 from ..workbook import ReadBack, write_plan_workbook
 from ..workbook import read_back as _read_back
@@ -87,8 +88,11 @@ def validate_job(source: Path, *, read: ReadSettings | None = None,
 
 def plan_job(source: Path, output: Path, *, settings: PlanSettings,
              assistants: Callable[[], Sequence[Assistant]], read: ReadSettings | None = None,
-             clock: Clock = utc_now) -> PlanResult:
-    """`leadbatch plan`: read `source`, plan every row, write the plan workbook."""
+             clock: Clock = utc_now, booked: Sequence[Path] = ()) -> PlanResult:
+    """`leadbatch plan`: read `source`, plan every row, write the plan workbook.
+
+    `booked`: plan or results workbooks whose planned and sent leads' emails count
+    against the days they land on (campaigns the ledger does not know, e.g. a dry run)."""
     if output.suffix.lower() != ".xlsx":
         raise UsageError(f"-o {output}: the plan is an Excel workbook: use a name ending in .xlsx")
     if output.resolve() == source.resolve():
@@ -99,8 +103,9 @@ def plan_job(source: Path, output: Path, *, settings: PlanSettings,
             f"start {settings.start} is in the past (today is {today} in {settings.timezone})"
         )
     sheet = read_leads(source, today=today, settings=read)
-    plan = plan_leads(sheet.rows, assistants(), settings, today=today,
-                      booked=_from_ledger(sheet.rows, today))
+    load = Counter(_from_ledger(sheet.rows, today))
+    load.update(booked_in(booked, settings, today, {r.email for r in sheet.rows if r.email}))
+    plan = plan_leads(sheet.rows, assistants(), settings, today=today, booked=dict(load))
     return PlanResult(plan, sheet, write_plan_workbook(output, plan, sheet))
 
 
@@ -120,6 +125,28 @@ def _from_ledger(rows: Sequence[SourceRow], today: dt.date) -> dict[tuple[str, d
     with Ledger(path, account_of(*account)) as ledger:
         own_assistants(rows, ledger)
         return ledger.load(since=today)
+
+
+def booked_in(paths: Sequence[Path], settings: PlanSettings, today: dt.date,
+              skip: set[str]) -> Counter[tuple[str, dt.date]]:
+    """The emails per (assistant, day) from `today` on that the workbooks' planned and sent
+    create rows book, with this plan's sequences; leads in `skip` (the sheet being
+    planned) are left out: they are planned again."""
+    calendar = SendingCalendar.from_settings(settings)
+    load: Counter[tuple[str, dt.date]] = Counter()
+    for path in paths:
+        for row in read_back(path).rows:
+            plan, src = row.plan, row.plan.source
+            live = row.outcome.succeeded or (plan.status is RowStatus.PLANNED
+                                             and row.outcome.status is RowStatus.PENDING)
+            if (not live or src.action != "create" or src.email in skip
+                    or plan.send_date is None or plan.assistant_email is None):
+                continue
+            for day, count in email_days(calendar, settings, plan.send_date, plan.schedule_id,
+                                         plan.schedule_name):
+                if day >= today:
+                    load[plan.assistant_email, day] += count
+    return load
 
 
 def read_back(path: str | Path) -> ReadBack:
