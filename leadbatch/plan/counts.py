@@ -26,7 +26,7 @@ from .days import DayBook, HasSteps
 from .solver import INF, LinearProgram, SolverTimeout
 
 Key = tuple[int, int, int, HasSteps]  # (group, class, day, sequence)
-Place = Callable[[dict[Key, int], float], int]  # quotas, peak cap -> leads placed
+Place = Callable[[dict[Key, int], float], dict[Key, int]]  # quotas, peak cap -> placed
 
 _EPS = 1e-6
 _MAX_ROUNDS = 400
@@ -69,6 +69,9 @@ class Counts:
         self.book, self.classes, self.groups, self.days = book, classes, groups, days
         self.created, self.new, self.all_new, self.pace = created, new, all_new, pace
         self.deadline = time.monotonic() + time_limit
+        self.banned: set[Key] = set()  # no whole lead fits there any more (loads only grow)
+        # the highest peak worth trying: an assistant's largest cap on any day
+        self.most = max((max(book.caps[a], default=0) for c in classes for a in c), default=0)
         self._turns = any(len(g.seqs(c, d)) > 1 for g in groups for c in g.classes for d in days)
 
     def _program(self, last: int, peak: float | None, objective: str,
@@ -121,6 +124,8 @@ class Counts:
                         continue
                     options = group.seqs(c, day)
                     for seq in options:
+                        if (g, c, day, seq) in self.banned:
+                            continue
                         entries = [(demand[g], 1.0), *daily]
                         if seq in shares[g]:
                             entries.append((shares[g][seq], 1.0))
@@ -179,34 +184,39 @@ class Counts:
         found = self._solve(last, None, "peak")
         return INF if found is None else found[0][-1]
 
-    def run(self, place: Place, last: int | None, *, spread: bool) -> Outcome:
+    def run(self, place: Place, last: int | None, *, spread: bool, margin: float = 0.0) -> Outcome:
         """Place every group's leads through `place`, rounds of the program at a time.
 
         `last` is the first day index to try (None: find the earliest); `spread` keeps
-        it (the user's --end) instead of finding the earliest."""
+        it (the user's --end) instead of finding the earliest; `margin` lets the peak
+        start that share above the least, leaving whole leads room to round."""
         try:
-            return self._run(place, last, spread=spread)
+            return self._run(place, last, spread=spread, margin=margin)
         except SolverTimeout:
             return Outcome(None, INF, optimal=False)
 
-    def _run(self, place: Place, last: int | None, *, spread: bool) -> Outcome:
+    def _run(self, place: Place, last: int | None, *, spread: bool, margin: float) -> Outcome:
         final = len(self.days) - 1
         earliest = self.earliest_last()
         fill = earliest is None
         at = final if earliest is None or spread else max(earliest, min(last or 0, final))
         smooth = INF if fill else self.smoothest(at)
-        peak = INF if fill else math.ceil(smooth - _EPS)
+        peak = INF if fill else math.ceil(smooth * (1 + margin) - _EPS)
         for _ in range(_MAX_ROUNDS):
             if not any(g.left for g in self.groups) or at < 0:
                 return Outcome(earliest, smooth, optimal=True)
             found = self._solve(at, None if fill else peak,
                                 "fill" if fill else "even" if spread else "early")
-            if found is None and not fill:
-                relaxed = self.smoothest(at)  # the peak gives way before the last day does
+            if found is None and not fill and peak < self.most:
+                # whole leads do not fit this way: the peak gives way before the last day
+                # does (leads refused under the old peak may fit under the new one)
+                self.banned.clear()
+                relaxed = self.smoothest(at)
                 if relaxed < INF:
-                    peak = max(peak, math.ceil(relaxed - _EPS))
-                    found = self._solve(at, peak, "even" if spread else "early")
+                    peak = max(peak + 1, math.ceil(relaxed - _EPS))
+                    continue
             if found is None:
+                self.banned.clear()
                 if at < final:
                     at += 1
                 else:
@@ -221,11 +231,7 @@ class Counts:
                 if x[best] <= _EPS:
                     return Outcome(earliest, smooth, optimal=True)  # "fill": nothing more fits
                 quotas = {keys[best]: 1}
-            if place(quotas, INF if fill else peak) == 0:
-                if at < final:
-                    at += 1
-                elif fill:
-                    return Outcome(earliest, smooth, optimal=True)
-                else:
-                    fill = True
+            placed = place(quotas, INF if fill else peak)
+            # where a whole lead did not fit, none will under this peak: loads only grow
+            self.banned |= {key for key in quotas if not placed.get(key)}
         return Outcome(earliest, smooth, optimal=False)

@@ -11,6 +11,7 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple, cast
 
 from ..config import PlanSettings, check_span
@@ -63,6 +64,21 @@ class _Queue:
 
     def pending(self) -> list[int]:
         return [r for r, d in zip(self.rows[self.head:], self.done[self.head:], strict=True) if not d]
+
+
+@dataclass
+class _State:
+    """The planner's state a pass of the count program changes (`_Planner._saved`)."""
+
+    load: list[list[int]]
+    new: list[Counter[int]]
+    all_new: list[Counter[int]]
+    company_day: Counter[tuple[int, int, str]]
+    day_turns: Counter[tuple[int, int, Seq]]
+    turns: Counter[Seq]
+    out: list[PlanRow | None]
+    queues: list[_Queue]
+    groups: list[Group]
 
 
 def plan_leads(
@@ -292,21 +308,25 @@ class _Planner:
         pinned = {w.assistant for w in wanted if w.assistant is not None}
         self.classes = self._classes(pinned, days)
         of = {a: c for c, members in enumerate(self.classes) for a in members}
-        self.queues = [_Queue(rs, [self.companies[r] for r in rs], self.settings.per_company)
-                       for rs in wanted.values()]
-        groups = []
-        for want, queue in zip(wanted, self.queues, strict=True):
-            classes = (of[want.assistant],) if want.assistant is not None else tuple(
-                range(len(self.classes)))
-            groups.append(Group(len(queue.rows), classes, self._seqs_for(want),
-                                self._shares(want, len(queue.rows))))
-        self.groups = groups
-        counts = Counts(self.book, self.classes, groups, days, self._created, new=self.new,
-                        all_new=self.all_new, pace=self.settings.pace,
-                        time_limit=self.settings.time_limit)
         self.days = days
-        self.outcome = counts.run(self._place_quotas, self._company_bound(days),
-                                  spread=self.end is not None)
+        saved = self._saved()
+        first = self._solve(wanted, of, at=self._company_bound(days))
+        reached = self._last_flexible()
+        bound = first.earliest
+        if bound is not None and self.end is None and reached > max(bound, self._company_bound(days)):
+            # Whole leads needed a later last day than the program's bound: plan again for
+            # that day from the start, so the peak is the least for the day reached.
+            better = self._saved()
+            for margin in (0.0, 0.1, 0.2):
+                self._restore(saved)
+                second = self._solve(wanted, of, at=reached, margin=margin)
+                if self._last_flexible() <= reached:
+                    first = Outcome(bound, second.smoothest, first.optimal and second.optimal)
+                    break
+            else:
+                self._restore(better)
+        self.outcome = first
+        groups = self.groups
         for g, group in enumerate(groups):  # what the solver left (time limit): greedy
             for day in days:
                 if not group.left:
@@ -342,6 +362,45 @@ class _Planner:
     def _order_name(self, name: str | None) -> int:
         names = [s.schedule_name for s in self.seqs.rotation]
         return names.index(name) if name in names else 0
+
+    def _solve(self, wanted: dict[_Want, list[int]], of: dict[int, int], at: int,
+               margin: float = 0.0) -> Outcome:
+        """One pass of the count program over the flexible rows, from day index `at`."""
+        self.queues = [_Queue(rs, [self.companies[r] for r in rs], self.settings.per_company)
+                       for rs in wanted.values()]
+        self.groups = []
+        for want, queue in zip(wanted, self.queues, strict=True):
+            classes = (of[want.assistant],) if want.assistant is not None else tuple(
+                range(len(self.classes)))
+            self.groups.append(Group(len(queue.rows), classes, self._seqs_for(want),
+                                     self._shares(want, len(queue.rows))))
+        counts = Counts(self.book, self.classes, self.groups, self.days, self._created,
+                        new=self.new, all_new=self.all_new, pace=self.settings.pace,
+                        time_limit=self.settings.time_limit)
+        return counts.run(self._place_quotas, at, spread=self.end is not None, margin=margin)
+
+    def _last_flexible(self) -> int:
+        """The day index of the last flexible row placed (-1 if none)."""
+        last = max((day for counts in self.new for day, n in counts.items() if n), default=-1)
+        return max((i for i, day in enumerate(self.days) if day <= last), default=-1)
+
+    def _saved(self) -> _State:
+        """What a pass of the count program changes, to undo it."""
+        return _State([list(x) for x in self.book.load], [Counter(n) for n in self.new],
+                      [Counter(n) for n in self.all_new], Counter(self.company_day),
+                      Counter(self.day_turns), Counter(self.seqs.turns), list(self.out),
+                      getattr(self, "queues", []), getattr(self, "groups", []))
+
+    def _restore(self, saved: _State) -> None:
+        """Back to a `_saved()` state (copied again, so it can be restored twice)."""
+        self.book.load = [list(x) for x in saved.load]
+        self.new = [Counter(n) for n in saved.new]
+        self.all_new = [Counter(n) for n in saved.all_new]
+        self.company_day = Counter(saved.company_day)
+        self.day_turns = Counter(saved.day_turns)
+        self.seqs.turns = Counter(saved.turns)
+        self.out = list(saved.out)
+        self.queues, self.groups = saved.queues, saved.groups
 
     def _seqs_for(self, want: _Want) -> Callable[[int, int], Sequence[Seq]]:
         if want.own is not None:
@@ -392,15 +451,15 @@ class _Planner:
                 return rank
         return len(days) - 1
 
-    def _place_quotas(self, quotas: dict[Key, int], peak: float) -> int:
+    def _place_quotas(self, quotas: dict[Key, int], peak: float) -> dict[Key, int]:
         """Place each (group, class, day)'s quotas of its group's rows, in queue order, each
         on the class member with the fewest new leads that day that has room, with the
-        sequence least used there (then overall). Returns how many were placed."""
+        sequence least used there (then overall). Returns how many each quota placed."""
         by_slot: dict[tuple[int, int, int], dict[Seq, int]] = {}
         for (g, c, day, steps), count in quotas.items():
             # the count program hands back the sequences it was given
             by_slot.setdefault((g, c, day), {})[cast(Seq, steps)] = count
-        placed = 0
+        placed: Counter[Key] = Counter()
         for (g, c, day), wanted in by_slot.items():
             group = self.groups[g]
             members = sorted(self.classes[c],
@@ -419,7 +478,7 @@ class _Planner:
                 if group.shares is not None:
                     low, high = group.shares[seq]
                     group.shares[seq] = (low - 1, high - 1)
-                placed += 1
+                placed[g, c, day, seq] += 1
                 group.left -= 1
                 turn += 1
         return placed

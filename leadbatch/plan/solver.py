@@ -4,7 +4,8 @@ HiGHS (`highspy`) was chosen over OR-Tools and SciPy (README, "Dependencies"): t
 solver SciPy wraps, a 3 MB wheel against SciPy's 35 MB and OR-Tools' 30 MB, and the
 planner's programs (a few hundred to a few thousand columns) solve in milliseconds.
 `highspy.Highs()` prints a banner on construction, so the bare core class is used with
-output off; one thread and a fixed seed keep the answer the same run after run.
+output off; the dual simplex runs serially and a fixed seed keeps the answer the same
+run after run.
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ class LinearProgram:
         matrix.index_ = np.asarray(index, dtype=np.int32)
         matrix.value_ = np.asarray(value, dtype=float)
         highs = core._Highs()
-        for name, option in (("output_flag", False), ("threads", 1), ("random_seed", 0),
+        # No "threads" option: HiGHS keeps one scheduler per process, and asking for a
+        # different thread count than it was started with makes run() fail.
+        for name, option in (("output_flag", False), ("random_seed", 0),
                              ("time_limit", max(time_limit, 0.01))):
             highs.setOptionValue(name, option)
         highs.passModel(lp)
