@@ -117,11 +117,12 @@ class SendDisplay:
         if self._bar is not None:
             self._bar.stop()
 
-    def sending(self, through: dt.date | None, concurrency: int, rate: float | None) -> Any:
+    def sending(self, through: dt.date | None, concurrency: int, rate: float | None,
+                timeout: float = 15.0) -> Any:
         from .jobs import Sending
 
-        return Sending(through, concurrency, rate, progress=self.update, handle_sigint=True,
-                       on_stopping=self.stopping)
+        return Sending(through, concurrency, rate, timeout, progress=self.update,
+                       handle_sigint=True, on_stopping=self.stopping)
 
     def stopping(self) -> None:
         self.console.print("leadbatch: stopping: finishing the requests in flight, then "

@@ -23,7 +23,15 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from ..errors import ApiError, AuthError, TransientApiError
+from ..errors import (
+    ApiError,
+    AuthError,
+    NetworkError,
+    ServerGone,
+    TokenEndpointError,
+    TransientApiError,
+    Unreachable,
+)
 from ..models import Action, Outcome, PlanRow, ResultRow, RowStatus
 from .claims import LedgerClaims
 from .group_commit import JournalWriter
@@ -40,6 +48,9 @@ NEEDS_ATTENTION = frozenset(
     {RowStatus.FAILED, RowStatus.INVALID, RowStatus.DUPLICATE, RowStatus.UNPLACEABLE}
 )
 INTERRUPTED = "due, but not sent: the run was stopped first; run the same command again"
+# Rows in a row whose request got no answer (after its retries) before a run decides the
+# server is gone and stops taking rows (issue 15): one bad row is not an outage.
+GIVE_UP_AFTER = 5
 
 
 class Sender(Protocol):
@@ -75,11 +86,13 @@ class Report:
 
     rows: list[ResultRow]
     scope: Scope
-    sent: int = 0  # rows whose request went out in this run
+    sent: int = 0  # rows whose request reached the API in this run (answered or not)
     due_unsent: int = 0  # rows that were due but were not sent (stopped, or auth failed)
     in_scope: set[int] = field(default_factory=set)  # retry: the rows it was asked to send
     interrupted: bool = False
     auth_error: AuthError | None = None
+    server_gone: ServerGone | None = None  # the run stopped: the API or token endpoint is gone
+    not_sent: Counter[str] = field(default_factory=Counter)  # why rows tried were not sent
 
     def counts(self) -> Counter[RowStatus]:
         return Counter(r.outcome.status for r in self.rows)
@@ -92,7 +105,7 @@ class Report:
     def exit_code(self) -> int:
         """2 credentials rejected; 1 rows need attention or due rows were left unsent;
         0 otherwise (rows pending for a later day are expected in release mode)."""
-        if self.auth_error is not None:
+        if self.auth_error is not None or self.server_gone is not None:
             return 2
         # retry's code follows run's: rows still invalid or failed need the user either way
         if self.due_unsent or any(r.outcome.status in NEEDS_ATTENTION for r in self.rows):
@@ -249,6 +262,7 @@ async def execute(
     stop: threading.Event | None = None,
     retry_command: str = "leadbatch retry RESULTS.xlsx",
     claims: LedgerClaims | None = None,
+    give_up_after: int = GIVE_UP_AFTER,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Report:
@@ -257,6 +271,9 @@ async def execute(
     `rows` are a plan's rows (outcome: unsent) or a results workbook's, read back. With
     `claims`, each send is first claimed in the account's ledger: a lead another run,
     output or folder already created is recorded as created, not sent again.
+    After `give_up_after` rows in a row got no answer (or once the token endpoint failed
+    after its retries), the run stops taking rows (`Report.server_gone`): the rows it did
+    not try stay pending, and so do those whose request never left.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -270,13 +287,21 @@ async def execute(
     queue = iter(todo)
     begun: set[int] = set()
     started, done, failed, flying = clock(), 0, 0, 0
+    unanswered = 0  # rows in a row whose request got no answer
 
     def tell() -> None:
         if progress is not None:
             progress(Progress(len(todo), done, failed, flying, clock() - started))
 
+    def gone(exc: ApiError, why: str) -> None:
+        if report.server_gone is None:
+            report.server_gone = ServerGone(
+                f"{why} ({exc.message}); stopped: the rows not sent are left pending; run "
+                "the same command again once the server answers")
+        stop.set()
+
     async def worker() -> None:
-        nonlocal done, failed, flying
+        nonlocal done, failed, flying, unanswered
         while not stop.is_set():
             i = next(queue, None)
             if i is None:
@@ -308,17 +333,31 @@ async def execute(
                     return
             begun.add(i)
             flying += 1
-            report.sent += 1
             try:
                 sent = await client.send(row.plan.source.action, body)
-            except AuthError as exc:
-                report.auth_error = exc
-                stop.set()  # nothing more can be sent with these credentials
+            except (AuthError, TokenEndpointError, Unreachable) as exc:
+                # The request never reached the API: the row is not sent, not failed.
+                if isinstance(exc, AuthError):
+                    report.auth_error = exc
+                    stop.set()  # nothing more can be sent with these credentials
+                    report.not_sent["credentials rejected"] += 1
+                elif isinstance(exc, TokenEndpointError):
+                    report.not_sent["no token from the token endpoint"] += 1
+                    gone(exc, "the token endpoint failed after its retries")
+                else:
+                    report.not_sent["the API could not be reached"] += 1
+                    unanswered += 1
+                    if unanswered >= give_up_after:
+                        gone(exc, f"{unanswered} rows in a row could not reach the API")
                 op = partial(journal.release, key, attempts=exc.attempts,
                              error=f"not sent: {exc.message}")
                 if claims is not None and claim is not None:
                     await claims.release(row.plan, claim)
             except ApiError as exc:
+                report.sent += 1
+                unanswered = unanswered + 1 if isinstance(exc, NetworkError) else 0
+                if unanswered >= give_up_after:
+                    gone(exc, f"{unanswered} rows in a row got no answer from the API")
                 failed += 1
                 op = partial(journal.failed, key, http_status=exc.status,
                              attempts=exc.attempts, error=_describe(exc, retry_command))
@@ -326,6 +365,8 @@ async def execute(
                     await claims.finish(row.plan, False, exc.status, exc.attempts, None,
                                         exc.message)
             else:
+                report.sent += 1
+                unanswered = 0
                 op = partial(journal.succeeded, key, http_status=sent.http_status,
                              attempts=sent.attempts, lead_id=sent.lead.id,
                              next_schedule_time=sent.lead.next_schedule_time)
