@@ -166,7 +166,7 @@ class SequenceSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str | None = None
-    id: int | None = None
+    id: int | None = Field(default=None, ge=1, le=2**63 - 1)  # what the API and SQLite hold
     steps: tuple[int, ...] = (0,)
 
     @field_validator("steps")

@@ -129,6 +129,7 @@ def test_server_text_is_scrubbed_of_secret_basic_and_tokens() -> None:
     for secret in ("tok-1234567890abcdef", basic, "the-client-secret", "someone-elses"):
         assert secret not in clean
     assert clean.startswith("echo: Authorization: Bearer [hidden]")
+    assert auth.scrub("Basic information is missing") == "Basic information is missing"
 
 
 def wide_csv(path: Path, columns: int) -> Path:

@@ -113,7 +113,8 @@ class ClientCredentialsAuth(httpx.Auth):
         return httpx.Request(
             "POST",
             self.token_url,
-            headers={"Authorization": self._basic, "Accept": "application/json"},
+            headers={"Authorization": self._basic, "Accept": "application/json",
+                     "Accept-Encoding": "identity"},
             data={"grant_type": "client_credentials", "scope": SCOPE},
             extensions={"timeout": for_request.extensions["timeout"]}
             if for_request is not None and "timeout" in for_request.extensions
@@ -222,7 +223,8 @@ class ClientCredentialsAuth(httpx.Auth):
 # Shorter "secrets" (a test's "b") would blank out letters of every message; no real
 # secret or token is this short.
 _SHORTEST = 6
-_CREDENTIAL = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+# 16 characters at least, so that English ("Basic information") is left alone.
+_CREDENTIAL = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}", re.IGNORECASE)
 
 
 def token_error(response: httpx.Response, token_url: str) -> Exception:

@@ -14,11 +14,9 @@ value and every token before it reaches a message, a workbook, the journal or th
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import logging
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,22 +29,16 @@ from .._version import __version__
 from ..config import ApiSettings, check_url
 from ..errors import (
     ApiError,
-    AuthError,
     BadAnswer,
-    Conflict,
     NetworkError,
-    NotFound,
-    RateLimited,
-    RequestRejected,
-    ServerError,
-    TerminalApiError,
     TokenNetworkError,
     TransientApiError,
     Unreachable,
 )
 from ..models import Action, Assistant, LeadResult
+from .answers import assistant_page, error_for_response, gave_up, what_is_wrong
 from .auth import ClientCredentialsAuth
-from .retry import RetryPolicy, parse_retry_after, response_now
+from .retry import RetryPolicy
 from .transport import (
     DEFAULT_DEADLINE,
     describe_network_error,
@@ -119,7 +111,9 @@ class LeadsClient:
             transport=transport or make_transport(max_connections=max_connections,
                                                   deadline=timeout,
                                                   proxies=settings.use_proxy),
-            headers={"Accept": "application/json", "User-Agent": f"leadbatch/{__version__}"},
+            # identity: the answers are small, and a compressed one is a bomb to guard
+            headers={"Accept": "application/json", "Accept-Encoding": "identity",
+                     "User-Agent": f"leadbatch/{__version__}"},
             trust_env=False,
         )
         # What `AsyncClient.request` would merge and parse again on every call (the base URL
@@ -173,10 +167,16 @@ class LeadsClient:
             # Not retried: a success status says the request may have been acted on.
             raise BadAnswer(
                 f"{method} {path}: HTTP {response.status_code} but the answer is not a lead "
-                f"this tool can record ({_what_is_wrong(exc)})",
+                f"this tool can record ({what_is_wrong(exc)})",
                 status=response.status_code,
                 attempts=attempts,
             ) from None
+        # What the answer holds goes into the journal and the workbook: scrubbed too.
+        texts = {k: self.auth.scrub(v) for k, v in (
+            ("email", lead.email), ("next_schedule_time", lead.next_schedule_time),
+            ("schedule_name", lead.schedule_name)) if v is not None}
+        if any(getattr(lead, k) != v for k, v in texts.items()):
+            lead = lead.model_copy(update=texts)
         return Sent(lead=lead, http_status=response.status_code, attempts=attempts)
 
     async def create_lead(self, body: dict[str, Any]) -> Sent:
@@ -208,7 +208,7 @@ class LeadsClient:
             }
             request = self._http.build_request("GET", "/leads/assistant", params=params)
             response, attempts = await self._call(request, "/leads/assistant")
-            items = _assistant_page(response, attempts)
+            items = assistant_page(response, attempts)
             before = len(found)
             for item in items:
                 found.setdefault(item.email, item)  # pages may shift while we read them
@@ -257,7 +257,7 @@ class LeadsClient:
             if attempt >= limit or (
                 self._clock() - started + wait > self.retry.max_total
             ):
-                raise _gave_up(error, attempt)
+                raise gave_up(error, attempt)
             log.info(
                 "%s %s: %s; retrying in %.1fs (attempt %d of %d)",
                 method, path, error, wait, attempt + 1, self.retry.max_attempts,
@@ -321,103 +321,6 @@ def fetch_assistants(
             return await client.assistants(search, page_size)
 
     return asyncio.run(fetch())
-
-
-# --- mapping answers to errors --------------------------------------------------------------
-
-
-def error_for_response(response: httpx.Response, what: str) -> ApiError:
-    """The leadbatch error for an HTTP answer that is not a success."""
-    status = response.status_code
-    message = server_message(response)
-    if status in (400, 422):
-        return RequestRejected(message, status=status)
-    if status == 401:
-        return AuthError(
-            f"{what}: the API rejected a fresh access token ({status}: {message}): check that "
-            "LEADBATCH_TOKEN_URL and LEADBATCH_API_URL belong to the same 7Targets service",
-            status=status,
-        )
-    if status == 403:
-        return AuthError(
-            f"{what}: the API refused access ({status}: {message}): check LEADBATCH_USER_IDENTIFIER",
-            status=status,
-        )
-    if status == 404:
-        return NotFound(message, status=status)
-    if status == 409:
-        return Conflict(message, status=status)
-    if status == 429:
-        now = response_now(response.headers.get("Date"), dt.datetime.now(dt.UTC))
-        return RateLimited(
-            f"{what}: rate limited (429: {message})",
-            retry_after=parse_retry_after(response.headers.get("Retry-After"), now),
-        )
-    if status >= 500:
-        return ServerError(f"{what}: server error ({status}: {message})", status=status)
-    return TerminalApiError(f"{what}: unexpected answer ({status}: {message})", status=status)
-
-
-_MESSAGE_KEYS = ("message", "errorMessage", "error_description", "error", "detail", "title")
-
-
-def server_message(response: httpx.Response) -> str:
-    """The server's own words about a failed request, on one line."""
-    try:
-        body: Any = response.json()
-    except ValueError:
-        body = None
-    text = ""
-    if isinstance(body, dict):
-        text = next(
-            (body[k] for k in _MESSAGE_KEYS if isinstance(body.get(k), str) and body[k].strip()),
-            "",
-        )
-    elif body is None and "html" not in response.headers.get("content-type", ""):
-        text = response.text
-    text = re.sub(r"\s+", " ", text).strip()[:500]
-    return text or response.reason_phrase or f"HTTP {response.status_code}"
-
-
-def _gave_up(error: ApiError, attempts: int) -> ApiError:
-    """The last error, saying how many attempts were made when there were several."""
-    if attempts == 1 or not isinstance(error, TransientApiError):
-        return error
-    message = f"{error.message} (gave up after {attempts} attempts)"
-    if isinstance(error, RateLimited):
-        return type(error)(
-            message, status=error.status, attempts=attempts, retry_after=error.retry_after
-        )
-    return type(error)(message, status=error.status, attempts=attempts)
-
-
-def _what_is_wrong(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first["loc"]) or "body"
-    return f"{field}: {first['msg']}"[:200]
-
-
-def _assistant_page(response: httpx.Response, attempts: int) -> list[Assistant]:
-    what = "GET /leads/assistant"
-    try:
-        items = response.json()
-    except ValueError:
-        items = None
-    if not isinstance(items, list):
-        raise ServerError(
-            f"{what}: the answer is not a list of assistants", status=response.status_code,
-            attempts=attempts,
-        )
-    try:
-        return [Assistant.model_validate(item) for item in items]
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "assistant"
-        raise TerminalApiError(
-            f"{what}: the API returned an assistant this tool cannot use ({field}: {first['msg']})",
-            status=response.status_code,
-            attempts=attempts,
-        ) from None
 
 
 def _check_url(variable: str, url: str) -> None:

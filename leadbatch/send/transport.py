@@ -37,13 +37,14 @@ from __future__ import annotations
 
 import asyncio
 import urllib.request
+import zlib
 from typing import Literal
 
 import aiohttp
 import httpx
 import httpx_aiohttp
 
-from ..errors import AnswerTooLarge
+from ..errors import AnswerTooLarge, BadAnswer
 
 TransportKind = Literal["aiohttp", "httpx"]
 TRANSPORT_KINDS: tuple[TransportKind, ...] = ("aiohttp", "httpx")
@@ -186,16 +187,36 @@ class AiohttpTransport(httpx_aiohttp.AiohttpTransport):
             raise _as_httpx_error(cause, request) from cause
         except _AIOHTTP_ERRORS as exc:  # the ones the package lets through unmapped
             raise _as_httpx_error(exc, request) from exc
-        # The same answer over its bytes as they came (still encoded, as httpx expects of a
-        # stream; httpx's client swaps a response's stream the same way): read here, and
-        # readable again by whatever wraps this transport.
-        response.stream = httpx.ByteStream(content)
-        response.read()
-        return response
+        return _decoded(response, content, self.max_body)
 
     async def aclose(self) -> None:
         await super().aclose()
         self.client = self._new_session  # a later request opens a fresh session
+
+
+def _decoded(response: httpx.Response, content: bytes, cap: int) -> httpx.Response:
+    """The answer over its bytes as they came (still encoded, as httpx expects of a stream;
+    httpx's client swaps a response's stream the same way), read, and readable again by
+    whatever wraps this transport. A compressed body (the client asks for none; a server
+    may send one anyway) is first unpacked up to `cap` and refused past it, so that a
+    small gzip bomb does not unpack to gigabytes in httpx's reading."""
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        if encoding not in ("gzip", "x-gzip", "deflate"):
+            raise BadAnswer(f"{response.request.url.path}: the answer is in an encoding not "
+                            f"asked for ({encoding[:40]!r})", status=response.status_code)
+        unpack = zlib.decompressobj(wbits=47 if "gzip" in encoding else 15)
+        try:
+            size = len(unpack.decompress(content, cap + 1))
+        except zlib.error:
+            raise BadAnswer(f"{response.request.url.path}: the answer's {encoding} body is "
+                            "damaged", status=response.status_code) from None
+        if size > cap:
+            raise AnswerTooLarge(f"{response.request.url.path}: the answer unpacks to more "
+                                 f"than {cap:,} bytes (no API answer does): not read")
+    response.stream = httpx.ByteStream(content)
+    response.read()
+    return response
 
 
 def _drop(stream: httpx.AsyncByteStream) -> None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import gzip
 import json
 import secrets
 import threading
@@ -200,6 +202,8 @@ class HostileServer:
                          b"Content-Length: 400\r\n\r\n" + lead[:20])
             await writer.drain()
             return False
+        elif mode == "gzip-bomb":
+            writer.write(answer(201, gzip_bomb(), extra="Content-Encoding: gzip\r\n"))
         elif mode == "redirect":
             writer.write(answer(302, b"", extra=f"Location: {self.url}/leads\r\n"))
         elif mode == "html-200":
@@ -223,7 +227,13 @@ class HostileServer:
 
 MODES = ("normal", "drip", "drip-token", "flood", "stall", "stall-token", "echo-headers",
          "huge-id", "close-mid-body", "redirect", "html-200", "token-429",
-         "token-without-access-token", "rejected-secret", "full-pages")
+         "token-without-access-token", "rejected-secret", "full-pages", "gzip-bomb")
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """64 MB of zeros in about 64 KB: 64 times the client's cap, unpacked."""
+    return gzip.compress(b"0" * (64 << 20), compresslevel=6)
 
 
 class ForwardingProxy:

@@ -93,6 +93,7 @@ CASES = [
     Case("echo-headers", 1, ("failed", "failed"), "invalid lead", quick=True),
     Case("huge-id", 1, ("failed", "failed"), "not a lead this tool can record", quick=True),
     Case("close-mid-body", 1, ("failed", "failed"), "dropped", quick=True),
+    Case("gzip-bomb", 1, ("failed", "failed"), "unpacks to more than", quick=True),
     Case("redirect", 1, ("failed", "failed"), "302", quick=True),
     Case("html-200", 1, ("failed", "failed"), "not a lead", quick=True),
     Case("token-429", 2, ("pending", "pending"), "token endpoint failed", quick=True),
