@@ -153,3 +153,12 @@ def test_a_sheet_wider_than_excel_is_refused_by_plan_and_run(tmp_path: Path) -> 
         assert done.returncode == 2, done.stderr
         assert done.stderr.count("\n") == 1 and "16,384 columns" in done.stderr, done.stderr
     assert not (tmp_path / "plan.xlsx").exists() and not (tmp_path / "r.xlsx").exists()
+
+
+@pytest.mark.parametrize("token", ["", "two words", "line\r\nX-Injected: 1", "jeton-é"])
+def test_a_token_that_cannot_stand_in_a_header_is_a_configuration_error(token: str) -> None:
+    from leadbatch.errors import AuthError
+
+    auth = ClientCredentialsAuth("client", SecretStr("the-client-secret"), "u", "http://t/")
+    with pytest.raises(AuthError, match="without an access token"):
+        auth.accept_token(httpx.Response(200, json={"access_token": token}))

@@ -31,7 +31,7 @@ from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from ..config import ApiSettings
 from ..errors import AuthError, TokenNetworkError, TokenRateLimited, TokenServerError
@@ -43,7 +43,9 @@ CREDENTIALS_HINT = "check LEADBATCH_CLIENT_ID and LEADBATCH_CLIENT_SECRET"
 
 
 class _TokenAnswer(BaseModel):
-    access_token: str
+    # What can stand in an Authorization header: no spaces, line breaks or non-ASCII
+    # (a token answer carrying them would make every request fail to be sent).
+    access_token: str = Field(pattern=r"^[\x21-\x7e]{1,8192}$")
     expires_in: float = 3600.0
     token_type: str = "Bearer"
 

@@ -71,6 +71,7 @@ class Progress:
     failed: int
     in_flight: int
     elapsed: float  # seconds
+    not_sent: int = 0  # rows tried whose request never reached the API (left pending)
 
     @property
     def rate(self) -> float:
@@ -182,7 +183,8 @@ async def execute(
 
     def tell() -> None:
         if progress is not None:
-            progress(Progress(len(todo), done, failed, flying, clock() - started))
+            progress(Progress(len(todo), done, failed, flying, clock() - started,
+                              sum(report.not_sent.values())))
 
     def gone(exc: ApiError, why: str) -> None:
         if report.server_gone is None:
