@@ -52,9 +52,9 @@ quick version of every class below in seconds. Figures from the run of {date}
   a raw socket server that drips a 201 or a token answer a byte every 2 s, floods an
   endless 201, accepts and never answers (the API, or the token endpoint), echoes the
   request's headers in a 400, sends a lead id of 2^63, closes in the middle of a body,
-  redirects, answers HTML with 200, answers the token request 429, without an
-  access_token, or rejects the secret; then the same command again. Each run's wall time
-  and peak RSS are its own (`os.wait4`); the client secret, the Basic value and every
+  sends a gzip bomb, redirects, answers HTML with 200, answers the token request 429,
+  without an access_token, or rejects the secret; then the same command again. Each
+  run's wall time and peak RSS are its own; the client secret, the Basic value and every
   token the server issued are searched for in every output and file. Also 40 rows
   against a port nobody listens on and a server that never answers, `assistants` against
   a server that always returns a full page, and a run through a local forwarding proxy.
