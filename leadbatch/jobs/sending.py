@@ -96,10 +96,8 @@ class JobResult:
         by_status = " · ".join(f"{s.value} {counts[s]}" for s in _SHOWN if counts[s])
         lines.append(f"Sent {_rows(report.sent)} this run (through {self.through}). "
                      f"Rows: {by_status or 'none'}")
-        if report.not_sent:
-            why = "; ".join(f"{n} {reason}" for reason, n in report.not_sent.most_common())
-            lines.append(f"Not sent (left pending): {_rows(sum(report.not_sent.values()))} "
-                         f"tried ({why})")
+        if why := "; ".join(f"{n} {reason}" for reason, n in report.not_sent.most_common()):
+            lines.append(f"Not sent (left pending): {_rows(report.not_sent.total())} tried ({why})")
         failed = [r for r in report.rows if r.outcome.status is RowStatus.FAILED]
         lines += [f"  row {r.row}: failed: {r.outcome.error}" for r in failed[:shown]]
         if len(failed) > shown:

@@ -235,11 +235,12 @@ def token_error(response: httpx.Response, token_url: str) -> Exception:
     if status == 429:
         now = response_now(response.headers.get("Date"), dt.datetime.now(dt.UTC))
         return TokenRateLimited(
-            "the token endpoint is rate limiting (HTTP 429)",
+            f"the token endpoint at {token_url} is rate limiting (HTTP 429)",
             retry_after=parse_retry_after(response.headers.get("Retry-After"), now),
         )
     if status >= 500:
-        return TokenServerError(f"the token endpoint answered HTTP {status}", status=status)
+        return TokenServerError(f"the token endpoint at {token_url} answered HTTP {status}",
+                                status=status)
     code = _error_code(response)
     if code in ("invalid_client", "unauthorized_client") or status == 401:
         return AuthError(
