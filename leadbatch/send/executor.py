@@ -154,6 +154,7 @@ async def execute(
     retry_command: str = "leadbatch retry RESULTS.xlsx",
     claims: LedgerClaims | None = None,
     give_up_after: int = GIVE_UP_AFTER,
+    stop_without_token: bool = True,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Report:
@@ -163,8 +164,9 @@ async def execute(
     `claims`, each send is first claimed in the account's ledger: a lead another run,
     output or folder already created is recorded as created, not sent again.
     After `give_up_after` rows in a row got no answer (or once the token endpoint failed
-    after its retries), the run stops taking rows (`Report.server_gone`): the rows it did
-    not try stay pending, and so do those whose request never left.
+    after its retries, unless `stop_without_token` is off), the run stops taking rows
+    (`Report.server_gone`): the rows it did not try stay pending, and so do those whose
+    request never left.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -244,7 +246,8 @@ async def execute(
                     report.not_sent["credentials rejected"] += 1
                 elif isinstance(exc, TokenEndpointError):
                     report.not_sent["no token from the token endpoint"] += 1
-                    gone(exc, "the token endpoint failed after its retries")
+                    if stop_without_token:  # no row can be sent without a token
+                        gone(exc, "the token endpoint failed after its retries")
                 else:
                     report.not_sent["the API could not be reached"] += 1
                     unanswered += 1
