@@ -223,7 +223,7 @@ def plan(
 @click.pass_context
 def run(ctx: click.Context, /, source: Path, output: Path, assistants_file: str | None,
         config: Path | None, through: dt.date | None, concurrency: int, rate: float | None,
-        phone_region: str | None, date_order: str | None, mapping: tuple[str, ...],
+        timeout: float, phone_region: str | None, date_order: str | None, mapping: tuple[str, ...],
         allow_resend: bool, **flags: Any) -> int:
     """Send the leads that are due; later ones are recorded as pending.
 
@@ -250,7 +250,7 @@ def run(ctx: click.Context, /, source: Path, output: Path, assistants_file: str 
         result = run_job(source, output, api=api, settings=settings, read=read,
                          allow_resend=allow_resend,
                          assistants=lambda: find_assistants(assistants_file),
-                         sending=display.sending(through, concurrency, rate),
+                         sending=display.sending(through, concurrency, rate, timeout),
                          clock=clock_of(ctx))
     return _print_results(result)
 
@@ -264,7 +264,7 @@ def run(ctx: click.Context, /, source: Path, output: Path, assistants_file: str 
               help="leadbatch.toml whose time zone says what 'today' is (default: ./leadbatch.toml).")
 @click.pass_context
 def retry(ctx: click.Context, results: Path, output: Path | None, through: dt.date | None,
-          concurrency: int, rate: float | None, config: Path | None) -> int:
+          concurrency: int, rate: float | None, timeout: float, config: Path | None) -> int:
     """Re-send the rows of RESULTS whose status is failed (with any cells you fixed) and
     the pending rows now due. Rows that succeeded (a status of created, updated, stopped,
     or a leadId) are never sent again. Exit 0 if they all succeeded now, 1 if not."""
@@ -277,7 +277,7 @@ def retry(ctx: click.Context, results: Path, output: Path | None, through: dt.da
     with SendDisplay() as display:
         result = retry_job(results, output, api=api, timezone=settings.timezone,
                            settings=settings, assistants=lambda: find_assistants(None),
-                           sending=display.sending(through, concurrency, rate),
+                           sending=display.sending(through, concurrency, rate, timeout),
                            clock=clock_of(ctx))
     return _print_results(result)
 
@@ -338,6 +338,8 @@ def _print_results(result: Any) -> int:
         click.echo(line)
     if result.report.auth_error is not None:
         raise result.report.auth_error  # one line on stderr, exit 2; the results are written
+    if result.report.server_gone is not None:
+        raise result.report.server_gone  # the same: the untried rows are left pending
     return int(result.report.exit_code)
 
 

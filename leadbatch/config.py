@@ -59,6 +59,26 @@ class ApiSettings(BaseModel):
     user_identifier: str
     api_url: str = DEFAULT_API_URL
     token_url: str = DEFAULT_TOKEN_URL
+    use_proxy: bool = True  # HTTP(S)_PROXY / NO_PROXY from the environment; LEADBATCH_PROXY=off
+
+
+def check_url(variable: str, url: str) -> None:
+    """An http(s) URL with a host and no credentials in it, or a UsageError naming the
+    variable (a URL with a password is not shown: it is a secret)."""
+    import urllib.parse
+
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port  # ValueError for a port that is not a number or out of range
+    except ValueError:
+        raise UsageError(f"{variable} is not a valid URL: {url[:200]!r}") from None
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(f"{variable} has a user name or password in it: remove them (the "
+                         "API takes LEADBATCH_CLIENT_ID and LEADBATCH_CLIENT_SECRET)")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"{variable} is not an http(s) URL: {url[:200]!r}")
+    if port == 0 or any(c.isspace() or not c.isprintable() for c in url):
+        raise UsageError(f"{variable} is not a valid URL: {url[:200]!r}")
 
 
 def _environment(cwd: Path | None = None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -66,7 +86,14 @@ def _environment(cwd: Path | None = None, environ: Mapping[str, str] | None = No
     merged: dict[str, str] = {}
     if env_file.is_file():
         _warn_if_loose(env_file)
-        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        try:
+            values = dotenv_values(env_file, encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            why = "it is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else \
+                (exc.strerror or type(exc).__name__)
+            raise UsageError(f"{env_file}: cannot read it ({why}): save it as UTF-8, or "
+                             "move it away and set the LEADBATCH_* variables") from None
+        merged.update({k: v for k, v in values.items() if v is not None})
     merged.update(os.environ if environ is None else environ)
     return merged
 
@@ -111,12 +138,21 @@ def load_api_settings(
             f"missing {', '.join(missing)}: set {'it' if len(missing) == 1 else 'them'} in the "
             "environment or in .env (try `leadbatch sandbox` for a local API to rehearse with)"
         )
+    api_url = env.get("LEADBATCH_API_URL", "").strip() or DEFAULT_API_URL
+    token_url = env.get("LEADBATCH_TOKEN_URL", "").strip() or DEFAULT_TOKEN_URL
+    check_url("LEADBATCH_API_URL", api_url)
+    check_url("LEADBATCH_TOKEN_URL", token_url)
+    proxy = env.get("LEADBATCH_PROXY", "").strip().lower()
+    if proxy not in ("", "on", "off", "env", "none"):
+        raise UsageError(f"LEADBATCH_PROXY={proxy!r}: use off (no proxy) or on (the "
+                         "environment's HTTP_PROXY/HTTPS_PROXY/NO_PROXY, the default)")
     return ApiSettings(
+        use_proxy=proxy not in ("off", "none"),
         client_id=env["LEADBATCH_CLIENT_ID"].strip(),
         client_secret=SecretStr(env["LEADBATCH_CLIENT_SECRET"].strip()),
         user_identifier=env["LEADBATCH_USER_IDENTIFIER"].strip(),
-        api_url=env.get("LEADBATCH_API_URL", "").strip() or DEFAULT_API_URL,
-        token_url=env.get("LEADBATCH_TOKEN_URL", "").strip() or DEFAULT_TOKEN_URL,
+        api_url=api_url,
+        token_url=token_url,
     )
 
 
@@ -130,7 +166,7 @@ class SequenceSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str | None = None
-    id: int | None = None
+    id: int | None = Field(default=None, ge=1, le=2**63 - 1)  # what the API and SQLite hold
     steps: tuple[int, ...] = (0,)
 
     @field_validator("steps")

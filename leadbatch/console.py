@@ -119,11 +119,12 @@ class SendDisplay:
         if self._bar is not None:
             self._bar.stop()
 
-    def sending(self, through: dt.date | None, concurrency: int, rate: float | None) -> Any:
+    def sending(self, through: dt.date | None, concurrency: int, rate: float | None,
+                timeout: float = 15.0) -> Any:
         from .jobs import Sending
 
-        return Sending(through, concurrency, rate, progress=self.update, handle_sigint=True,
-                       on_stopping=self.stopping)
+        return Sending(through, concurrency, rate, timeout, progress=self.update,
+                       handle_sigint=True, on_stopping=self.stopping)
 
     def stopping(self) -> None:
         self.console.print("leadbatch: stopping: finishing the requests in flight, then "
@@ -140,8 +141,9 @@ class SendDisplay:
         elif p.done == p.total or self._clock() - self._last >= self.PLAIN_EVERY:
             self._last = self._clock()
             left = f", about {p.eta:.0f}s left" if p.eta is not None and p.done < p.total else ""
-            self.console.print(f"sent {p.done}/{p.total} rows, {p.failed} failed, "
-                               f"{p.rate:.1f} rows/s{left}")
+            unsent = f", {p.not_sent} not sent" if p.not_sent else ""
+            self.console.print(f"sent {p.done - p.not_sent}/{p.total} rows, {p.failed} failed"
+                               f"{unsent}, {p.rate:.1f} rows/s{left}")
 
     def _bar_update(self, p: Any) -> None:
         from rich.progress import (

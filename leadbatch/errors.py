@@ -9,11 +9,17 @@
         ├── TerminalApiError        retrying cannot help; the row fails
         │   ├── RequestRejected     400: the server's message is kept for the row
         │   ├── NotFound            404
-        │   └── Conflict            409
-        └── TransientApiError       retrying may help (decided by type, never by message text)
-            ├── RateLimited         429, with the server's Retry-After if it gave one
-            ├── ServerError         5xx
-            └── NetworkError        connect/read failures, timeouts, dropped connections
+        │   ├── Conflict            409
+        │   ├── BadAnswer           a success status whose body is not what the call returns
+        │   └── AnswerTooLarge      an answer past the body size cap (never read whole)
+        ├── TransientApiError       retrying may help (decided by type, never by message text)
+        │   ├── RateLimited         429, with the server's Retry-After if it gave one
+        │   ├── ServerError         5xx
+        │   └── NetworkError        connect/read failures, timeouts, dropped connections
+        │       └── Unreachable     no connection was made: the request never left
+        └── TokenEndpointError      (mixed in) the token endpoint failed, not the API: a row
+                                    that met it was never sent
+    ServerGone                      the run stopped: the server is gone          (exit 2)
 
 Lower-level errors (httpx, aiohttp, OS errors) are mapped into this tree at one edge:
 `leadbatch.client` for the API, `leadbatch.reader` for files. Everything above those edges
@@ -103,3 +109,40 @@ class ServerError(TransientApiError):
 
 class NetworkError(TransientApiError):
     """Connection refused or dropped, or a timeout: the answer, if any, was lost."""
+
+
+class Unreachable(NetworkError):
+    """No connection could be made (refused, no such host, connect timeout): the request
+    never reached the server, so its row was not sent."""
+
+
+class BadAnswer(TerminalApiError):
+    """A success status whose body is not what the call returns (an HTML page, a lead id
+    no API holds): the request may have been acted on, so it is not sent again blindly."""
+
+
+class AnswerTooLarge(TerminalApiError):
+    """An answer past the body size cap: reading it stopped at the cap."""
+
+
+class TokenEndpointError(ApiError):
+    """Mixed into the errors of the token endpoint: the request they stopped never reached
+    the API, so its row is not sent (pending), not failed."""
+
+
+class TokenRateLimited(RateLimited, TokenEndpointError):
+    """429 from the token endpoint."""
+
+
+class TokenServerError(ServerError, TokenEndpointError):
+    """5xx from the token endpoint, or a 200 that holds no token."""
+
+
+class TokenNetworkError(Unreachable, TokenEndpointError):
+    """The token endpoint could not be reached or did not answer in time."""
+
+
+class ServerGone(LeadbatchError):
+    """The run stopped taking rows: the API or its token endpoint kept failing (several
+    rows in a row, after their retries). The workbook is written; untried rows stay
+    pending."""

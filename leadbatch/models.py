@@ -11,13 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 # The template's example row: the reader refuses it, so it is never sent by accident.
 TEMPLATE_EXAMPLE_EMAIL: Final = "john.doe@example.com"
+
+# The largest id the API (a Java long) and SQLite (a signed 64-bit INTEGER) can hold. An id
+# past it, typed into a sheet or sent back by a server, is the row's error or failure.
+MAX_ID: Final = 2**63 - 1
+ApiId = Annotated[int, Field(ge=-MAX_ID - 1, le=MAX_ID)]
 
 Action = Literal["create", "update", "stop"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "stop")
@@ -89,12 +94,12 @@ class Lead(_ApiModel):
     context: str | None = None
     additional_information_line: str | None = None
     assistant_email: str | None = None
-    schedule_id: int | None = None
+    schedule_id: ApiId | None = None
     schedule_name: str | None = None
     custom_fields: tuple[CustomField, ...] = ()
     send_date: dt.date | None = None
     action: Action = "create"
-    id: int | None = None
+    id: ApiId | None = None
 
     @field_validator("email", "assistant_email")
     @classmethod
@@ -121,15 +126,15 @@ class Lead(_ApiModel):
 class Assistant(_ApiModel):
     """An AI Sales Assistant as GET /leads/assistant returns it (fields we use, plus id/name)."""
 
-    id: int | None = None
+    id: ApiId | None = None
     name: str | None = None
     email: str = Field(alias="emailid", min_length=3)
-    per_day_email_limit: int = Field(ge=0)
-    default_schedule_id: int | None = None
-    organisation_id: int | None = None
+    per_day_email_limit: int = Field(ge=0, le=MAX_ID)
+    default_schedule_id: ApiId | None = None
+    organisation_id: ApiId | None = None
     description: str | None = None
     role: str | None = None
-    default_schedule_id_for_email_cc: int | None = Field(
+    default_schedule_id_for_email_cc: ApiId | None = Field(
         default=None, alias="defaultScheduleIdForEmailCC"
     )
 
@@ -142,12 +147,12 @@ class Assistant(_ApiModel):
 class LeadResult(_ApiModel):
     """What the API answered for one lead (201 / 200)."""
 
-    id: int | None = None
+    id: ApiId | None = None
     email: str | None = None
     next_schedule_time: str | None = None
-    schedule_id: int | None = None
+    schedule_id: ApiId | None = None
     schedule_name: str | None = None
-    assistant_id: int | None = None
+    assistant_id: ApiId | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,10 @@ def sending_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      metavar="N", help="Requests in flight at once."),
         click.option("--rate", type=click.FloatRange(min=0, min_open=True), metavar="R",
                      help="At most R requests per second (default: no cap)."),
+        click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=15.0,
+                     show_default=True, metavar="SECONDS",
+                     help="Each request's total deadline: connecting, sending and the whole "
+                     "answer (a timeout is retried like a lost connection)."),
     ]
     for option in reversed(options):
         func = option(func)

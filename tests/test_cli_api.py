@@ -99,7 +99,7 @@ def test_credentials_from_a_dot_env_file(sandbox: SandboxServer, tmp_path: Path)
     assert len(json.loads(result.stdout)) == 2
 
 
-@pytest.mark.slow  # the CLI's real backoff waits (about 7 s) before giving up
+@pytest.mark.slow  # the CLI's real backoff waits (about 2 s) before giving up
 def test_unreachable_api_is_one_line(tmp_path: Path, sandbox_env: dict[str, str]) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -108,7 +108,8 @@ def test_unreachable_api_is_one_line(tmp_path: Path, sandbox_env: dict[str, str]
            "LEADBATCH_TOKEN_URL": f"http://127.0.0.1:{port}/oauth2/token"}
     result = run(env, "assistants", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.startswith(f"leadbatch: error: GET http://127.0.0.1:{port}/leads/assistant: could not connect")
+    # the token request is the first the API's host refuses
+    assert result.stderr.startswith(f"leadbatch: error: POST http://127.0.0.1:{port}/oauth2/token: could not connect")
     assert len(result.stderr.splitlines()) == 1
 
 

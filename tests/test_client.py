@@ -24,6 +24,7 @@ from leadbatch.errors import (
     RateLimited,
     RequestRejected,
     ServerError,
+    TokenNetworkError,
     UsageError,
 )
 from leadbatch.read import load_assistants
@@ -276,10 +277,11 @@ def test_connection_refused_is_a_network_error(kind: TransportKind) -> None:
                                retry=RetryPolicy(max_attempts=2)) as client:
             await client.create_lead(body())
 
-    with pytest.raises(NetworkError) as caught:
+    with pytest.raises(TokenNetworkError) as caught:  # a NetworkError that never left
         asyncio.run(go())
     assert str(caught.value) == (
-        f"POST http://127.0.0.1:{port}/leads: could not connect (gave up after 2 attempts)"
+        # the token request is the first to fail: the row never reached the API
+        f"POST http://127.0.0.1:{port}/oauth2/token: could not connect (gave up after 2 attempts)"
     )
     assert len(sleeps.waits) == 1
 

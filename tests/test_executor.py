@@ -401,3 +401,43 @@ def test_two_rows_with_the_same_send_key_are_sent_once(sandbox: SandboxServer,
     assert [r.outcome.status for r in report.rows] == [
         RowStatus.CREATED, RowStatus.CREATED, RowStatus.DUPLICATE]
     assert sandbox.state.post_counts == {"lead0@example.com": 1, "lead1@example.com": 1}
+
+
+def test_a_failing_token_endpoint_stops_the_run_and_marks_nothing_failed(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    sandbox.state.set_faults(Faults(token_error=1.0))
+    rows = plan_rows(20)
+    with Journal.for_results(tmp_path / "r.xlsx") as journal:
+        report = send(rows, sandbox, journal, tmp_path, max_attempts=2)
+    assert report.server_gone is not None and "token endpoint" in str(report.server_gone)
+    assert report.exit_code == 2 and report.sent == 0 and report.failed == 0
+    assert report.counts() == {RowStatus.PENDING: 20}
+    assert sum(report.not_sent.values()) >= 1  # tried, never sent
+    assert sandbox.state.post_counts == {}
+
+
+def test_an_unreachable_api_stops_after_a_few_rows_and_leaves_the_rest_pending(
+        sandbox: SandboxServer, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port that was free a moment ago
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    # tokens from the sandbox, the API nowhere: each row fails to connect
+    settings = settings_for(sandbox, tmp_path).model_copy(update={"api_url": url})
+    rows = plan_rows(30)
+
+    async def go(journal: Journal) -> Report:
+        async with LeadsClient(settings, sleep=_quick, retry=RetryPolicy(base_delay=0.001)
+                               ) as client:
+            return await execute(rows, HEADERS, client, journal, through=D1, concurrency=2,
+                                 give_up_after=3)
+
+    with Journal.for_results(tmp_path / "r.xlsx") as journal:
+        report = asyncio.run(go(journal))
+    assert report.server_gone is not None and url in str(report.server_gone)
+    assert "3 rows in a row could not reach the API" in str(report.server_gone)
+    assert report.counts() == {RowStatus.PENDING: 30} and report.sent == 0
+    assert report.not_sent == {"the API could not be reached": 4} or \
+        report.not_sent == {"the API could not be reached": 3}  # two at a time
+    assert report.exit_code == 2

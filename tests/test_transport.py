@@ -26,9 +26,11 @@ from leadbatch.send.auth import ClientCredentialsAuth
 from leadbatch.send.transport import (
     CONNECT_FAILED,
     CONNECT_TIMEOUT,
+    DEADLINE,
     DROPPED,
     READ_TIMEOUT,
     AiohttpTransport,
+    DeadlineExceeded,
     _as_httpx_error,
     describe_network_error,
 )
@@ -281,3 +283,71 @@ def test_a_body_json_cannot_carry_is_refused_before_sending() -> None:
 
     with pytest.raises(ValueError, match="JSON compliant"):
         with_server([answer("200 OK", TOKEN)], work)
+
+
+def endless(first: bytes, then: bytes, every: float) -> Callable[..., Awaitable[None]]:
+    """A handler that reads a request, writes `first`, then `then` every `every` s, forever."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(first)
+            while True:
+                writer.write(then)
+                await writer.drain()
+                await asyncio.sleep(every)
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    return handle
+
+
+def bounded_call(handler: Callable[..., Awaitable[None]], **bounds: Any) -> tuple[Exception, float]:
+    """What one GET through an `AiohttpTransport(**bounds)` raises, and after how long."""
+    from leadbatch.errors import AnswerTooLarge
+
+    async def go() -> tuple[Exception, float]:
+        listening = await asyncio.start_server(handler, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{listening.sockets[0].getsockname()[1]}/leads"
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            async with AiohttpTransport(**bounds) as transport:
+                await transport.handle_async_request(httpx.Request("GET", url))
+        except (httpx.TransportError, AnswerTooLarge) as exc:
+            return exc, loop.time() - started
+        finally:
+            listening.close()
+        raise AssertionError("the answer was accepted")
+
+    return asyncio.run(go())
+
+
+HEAD_CHUNKED = b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+def test_a_body_dripping_a_byte_at_a_time_ends_at_the_deadline() -> None:
+    # a byte every 0.1 s: the read timeout (1 s) restarts on each, the deadline does not
+    error, took = bounded_call(endless(HEAD_CHUNKED, b"1\r\n \r\n", 0.1), deadline=0.6)
+    assert isinstance(error, DeadlineExceeded) and 0.5 < took < 2.0
+    assert describe_network_error(error) == DEADLINE
+
+
+def test_an_endless_body_stops_at_the_cap() -> None:
+    from leadbatch.errors import AnswerTooLarge
+
+    chunk = b" " * 16384
+    error, took = bounded_call(endless(HEAD_CHUNKED, b"%x\r\n%s\r\n" % (len(chunk), chunk), 0),
+                               max_body=1 << 20)
+    assert isinstance(error, AnswerTooLarge) and "1,048,576 bytes" in str(error)
+    assert took < 5
+
+
+def test_a_content_length_past_the_cap_is_not_read() -> None:
+    from leadbatch.errors import AnswerTooLarge
+
+    head = b"HTTP/1.1 201 Created\r\nContent-Length: 10000000000\r\n\r\n"
+    error, _ = bounded_call(endless(head, b" ", 1.0), max_body=1 << 20)
+    assert isinstance(error, AnswerTooLarge) and "not read" in str(error)

@@ -14,6 +14,7 @@ from typing import Literal
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from .. import limits
 from ..config import (
     PlanSettings,
     ReadSettings,
@@ -25,7 +26,7 @@ from ..errors import UsageError
 from ..models import Assistant, RowStatus, SourceRow
 from ..plan import Clock, Plan, SendingCalendar, email_days, pin_problems, plan_leads, utc_now
 from ..read import LeadSheet, load_assistants, parse_rows, read_leads
-from ..workbook import ReadBack, write_plan_workbook
+from ..workbook import RESULT_COLUMNS, ReadBack, write_plan_workbook
 from ..workbook import read_back as _read_back
 
 
@@ -103,10 +104,23 @@ def plan_job(source: Path, output: Path, *, settings: PlanSettings,
             f"start {settings.start} is in the past (today is {today} in {settings.timezone})"
         )
     sheet = read_leads(source, today=today, settings=read)
+    check_columns(source, sheet.headers)
     load = Counter(_from_ledger(sheet.rows, today))
     load.update(booked_in(booked, settings, today, {r.email for r in sheet.rows if r.email}))
     plan = plan_leads(sheet.rows, assistants(), settings, today=today, booked=dict(load))
     return PlanResult(plan, sheet, write_plan_workbook(output, plan, sheet))
+
+
+def check_columns(source: Path, headers: Sequence[str]) -> None:
+    """Refuse a sheet whose results would not fit Excel's columns (leadbatch's own columns
+    go before the input's) before anything is planned or sent, as too many rows are: a
+    plan that fits is one whose results fit."""
+    width = len(headers) + len(RESULT_COLUMNS)
+    if width > limits.MAX_SHEET_COLUMNS:
+        raise UsageError(f"{source}: {len(headers):,} columns and leadbatch's "
+                         f"{len(RESULT_COLUMNS)} do not fit in one sheet (Excel's limit is "
+                         f"{limits.MAX_SHEET_COLUMNS:,} columns): remove columns you do not "
+                         "need to send")
 
 
 def _from_ledger(rows: Sequence[SourceRow], today: dt.date) -> dict[tuple[str, dt.date], int]:

@@ -54,7 +54,7 @@ from .campaign import (
     resend,
     settings_of_plan,
 )
-from .checking import read_back, workbook_kind
+from .checking import check_columns, read_back, workbook_kind
 
 # What a results workbook's Summary carries over from its plan: how its input was read.
 _CARRIED = READ_ABOUT_KEYS | frozenset(CONTRACT_HELD)
@@ -70,6 +70,7 @@ class Sending:
     through: dt.date | None = None
     concurrency: int = 8
     rate: float | None = None
+    timeout: float = 15.0  # each request's total deadline, seconds (--timeout)
     progress: Callable[[Progress], None] | None = None
     stop: threading.Event | None = None
     handle_sigint: bool = False  # first Ctrl-C: stop taking rows; second: abandon in-flight
@@ -95,6 +96,8 @@ class JobResult:
         by_status = " · ".join(f"{s.value} {counts[s]}" for s in _SHOWN if counts[s])
         lines.append(f"Sent {_rows(report.sent)} this run (through {self.through}). "
                      f"Rows: {by_status or 'none'}")
+        if why := "; ".join(f"{n} {reason}" for reason, n in report.not_sent.most_common()):
+            lines.append(f"Not sent (left pending): {_rows(report.not_sent.total())} tried ({why})")
         failed = [r for r in report.rows if r.outcome.status is RowStatus.FAILED]
         lines += [f"  row {r.row}: failed: {r.outcome.error}" for r in failed[:shown]]
         if len(failed) > shown:
@@ -161,6 +164,7 @@ def run_job(source: Path, output: Path, *, api: ApiSettings, settings: PlanSetti
             raise UsageError(f"{source}: {len(rows):,} rows do not fit in one results sheet "
                              f"(Excel's limit is {limits.MAX_SHEET_ROWS - 1:,}): split the input "
                              "into smaller files")
+        check_columns(source, headers)
         rows = ledger_proof(rows, ledger, campaign)
         rows = resend(rows, ledger, campaign) if allow_resend else already_sent(rows, ledger,
                                                                                campaign)
@@ -331,7 +335,8 @@ def _send(rows: Sequence[ResultRow], headers: Sequence[str], api: ApiSettings,
     stop = sending.stop or threading.Event()
 
     async def main() -> Report:
-        async with LeadsClient(api, max_connections=max(8, sending.concurrency)) as client:
+        async with LeadsClient(api, max_connections=max(8, sending.concurrency),
+                               timeout=sending.timeout) as client:
             task = asyncio.ensure_future(execute(
                 rows, headers, client, journal, through=through, scope=scope, mode=mode,
                 start=start, concurrency=sending.concurrency, rate=sending.rate,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from ..models import ACTIONS, Action
+from ..models import ACTIONS, MAX_ID, Action
 
 MAX_EMAIL_LENGTH: Final = 254  # RFC 5321 path limit, minus the angle brackets
 MAX_LOCAL_LENGTH: Final = 64
@@ -129,6 +129,9 @@ def clean_action(text: str) -> Action:
 def clean_int(text: str, what: str) -> int:
     """A positive whole number (a lead or sequence id), from "2345" or "2345.0"."""
     number = text[:-2] if text.endswith(".0") else text
-    if number.isascii() and number.isdigit() and int(number) > 0:
+    if number.isascii() and number.isdigit() and 0 < int(number) <= MAX_ID:
         return int(number)
+    if number.isascii() and number.isdigit() and int(number) > 0:
+        raise CellError(f"{what} {shown(text)} is larger than any 7Targets id "
+                        f"(at most {MAX_ID})")
     raise CellError(f'{what} {shown(text)} is not a positive whole number')

@@ -10,22 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .claims import LedgerClaims
-from .executor import (
-    INTERRUPTED,
-    Decision,
-    Mode,
-    Progress,
-    RateLimiter,
-    Report,
-    RowFacts,
-    Scope,
-    Sender,
-    Verdict,
-    decide,
-    execute,
-    is_due,
-    select,
-)
+from .decision import Decision, Mode, RowFacts, Scope, Verdict, decide, is_due, select
+from .executor import INTERRUPTED, Progress, RateLimiter, Report, Sender, execute
 from .group_commit import JournalWriter
 from .journal import (
     ABOUT,

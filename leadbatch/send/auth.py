@@ -7,8 +7,16 @@ token request is made under a lock, and whoever waited on it re-checks before as
 again. The flow is a generator, so tests can drive it without a network.
 
 Errors from the token endpoint are raised as leadbatch errors: rejected credentials are
-an `AuthError` naming the variables to check; a 5xx is a `ServerError` and a 429 is
-`RateLimited`, which the client's retry policy retries like any other transient error.
+an `AuthError` naming the variables to check; a 5xx is a `TokenServerError` and a 429 is
+`TokenRateLimited`, which the client's retry policy retries like any other transient
+error, and which tell the executor that the row never reached the API.
+
+When a token request gets no answer at all, the requests that waited on the lock for it
+fail at once (`TokenNetworkError`) instead of each asking again in turn: a token endpoint
+that never answers would otherwise cost every row a deadline, one row at a time.
+
+`scrub` takes the secret, the Basic value and every token this flow has held out of any
+text (a server's error message may echo a request's headers).
 """
 
 from __future__ import annotations
@@ -16,16 +24,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import re
 import threading
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
 
 import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 
 from ..config import ApiSettings
-from ..errors import AuthError, RateLimited, ServerError
+from ..errors import AuthError, TokenNetworkError, TokenRateLimited, TokenServerError
 from .retry import parse_retry_after, response_now
 
 USER_HEADER = "7ts-user-identifier"
@@ -34,7 +43,9 @@ CREDENTIALS_HINT = "check LEADBATCH_CLIENT_ID and LEADBATCH_CLIENT_SECRET"
 
 
 class _TokenAnswer(BaseModel):
-    access_token: str
+    # What can stand in an Authorization header: no spaces, line breaks or non-ASCII
+    # (a token answer carrying them would make every request fail to be sent).
+    access_token: str = Field(pattern=r"^[\x21-\x7e]{1,8192}$")
     expires_in: float = 3600.0
     token_type: str = "Bearer"
 
@@ -58,6 +69,11 @@ class ClientCredentialsAuth(httpx.Auth):
         self._basic = "Basic " + base64.b64encode(
             f"{client_id}:{client_secret.get_secret_value()}".encode()
         ).decode("ascii")
+        # What must never be shown: longest first, so no secret is left half-replaced.
+        self._secrets: set[str] = {self._basic[len("Basic "):]}
+        if len(client_secret.get_secret_value()) >= _SHORTEST:
+            self._secrets.add(client_secret.get_secret_value())
+        self._token_failures = 0  # token requests that got no answer (see the flows)
         self._user = user_identifier
         self.token_url = token_url
         self._clock = clock
@@ -99,7 +115,8 @@ class ClientCredentialsAuth(httpx.Auth):
         return httpx.Request(
             "POST",
             self.token_url,
-            headers={"Authorization": self._basic, "Accept": "application/json"},
+            headers={"Authorization": self._basic, "Accept": "application/json",
+                     "Accept-Encoding": "identity"},
             data={"grant_type": "client_credentials", "scope": SCOPE},
             extensions={"timeout": for_request.extensions["timeout"]}
             if for_request is not None and "timeout" in for_request.extensions
@@ -119,9 +136,24 @@ class ClientCredentialsAuth(httpx.Auth):
                 ) from None
             lifetime = max(0.0, answer.expires_in)
             self._token = answer.access_token
+            if len(answer.access_token) >= _SHORTEST:
+                self._secrets.add(answer.access_token)
             self._refresh_at = self._asked_at + lifetime - min(60.0, lifetime / 10)
             return
         raise token_error(response, self.token_url)
+
+    def scrub(self, text: str) -> str:
+        """`text` without the secret, the Basic value or any token this flow has held;
+        and without whatever follows `Bearer ` or `Basic ` (a token of someone else's)."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, "[hidden]")
+        return _CREDENTIAL.sub(r"\1 [hidden]", text)
+
+    def _fail_fast(self, seen: int) -> None:
+        # Under the lock: a token request made while we waited got no answer.
+        if self._token_failures != seen:
+            raise TokenNetworkError(f"POST {self.token_url}: no answer to the token request")
 
     def authorize(self, request: httpx.Request) -> str | None:
         """Put the current token and the user identifier on `request`; return the token."""
@@ -158,17 +190,29 @@ class ClientCredentialsAuth(httpx.Auth):
         # The lock is held across the token request's yield: httpx closes this generator
         # (releasing it) if that request fails or the caller is cancelled.
         if self.needs_token():
+            seen = self._token_failures
             async with self._async_lock:
                 if self.needs_token():  # someone else may have refreshed while we waited
-                    token_response = yield self.token_request(request)
+                    self._fail_fast(seen)
+                    try:
+                        token_response = yield self.token_request(request)
+                    except GeneratorExit:  # its request failed: httpx closes the flow
+                        self._token_failures += 1
+                        raise
                     await token_response.aread()
                     self.accept_token(token_response)
         used = self.authorize(request)
         response = yield request
         if response.status_code == 401:
+            seen = self._token_failures
             async with self._async_lock:
                 if self.stale(used):
-                    token_response = yield self.token_request(request)
+                    self._fail_fast(seen)
+                    try:
+                        token_response = yield self.token_request(request)
+                    except GeneratorExit:  # its request failed: httpx closes the flow
+                        self._token_failures += 1
+                        raise
                     await token_response.aread()
                     self.accept_token(token_response)
             self.authorize(request)
@@ -178,17 +222,25 @@ class ClientCredentialsAuth(httpx.Auth):
         return self.sync_auth_flow(request)
 
 
+# Shorter "secrets" (a test's "b") would blank out letters of every message; no real
+# secret or token is this short.
+_SHORTEST = 6
+# 16 characters at least, so that English ("Basic information") is left alone.
+_CREDENTIAL = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}", re.IGNORECASE)
+
+
 def token_error(response: httpx.Response, token_url: str) -> Exception:
     """The leadbatch error for a token endpoint answer other than 200."""
     status = response.status_code
     if status == 429:
         now = response_now(response.headers.get("Date"), dt.datetime.now(dt.UTC))
-        return RateLimited(
-            "the token endpoint is rate limiting (HTTP 429)",
+        return TokenRateLimited(
+            f"the token endpoint at {token_url} is rate limiting (HTTP 429)",
             retry_after=parse_retry_after(response.headers.get("Retry-After"), now),
         )
     if status >= 500:
-        return ServerError(f"the token endpoint answered HTTP {status}", status=status)
+        return TokenServerError(f"the token endpoint at {token_url} answered HTTP {status}",
+                                status=status)
     code = _error_code(response)
     if code in ("invalid_client", "unauthorized_client") or status == 401:
         return AuthError(

@@ -5,16 +5,18 @@ sees only `leadbatch.errors`. Whether to retry is decided by the error's type an
 status, never by its text: 429, 5xx in the policy's `retry_statuses`, and network
 failures are retried with exponential backoff and jitter (or the server's Retry-After);
 a 400 never is, and its server message is kept for the results file.
+
+Every error leaves this module scrubbed (`ClientCredentialsAuth.scrub`): whatever the
+server echoes back (a request's Authorization header, say) loses the secret, the Basic
+value and every token before it reaches a message, a workbook, the journal or the ledger.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import logging
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,31 +26,36 @@ import httpx
 from pydantic import ValidationError
 
 from .._version import __version__
-from ..config import ApiSettings
+from ..config import ApiSettings, check_url
 from ..errors import (
     ApiError,
-    AuthError,
-    Conflict,
+    BadAnswer,
     NetworkError,
-    NotFound,
-    RateLimited,
-    RequestRejected,
-    ServerError,
-    TerminalApiError,
+    TokenNetworkError,
     TransientApiError,
-    UsageError,
+    Unreachable,
 )
 from ..models import Action, Assistant, LeadResult
+from .answers import assistant_page, error_for_response, gave_up, what_is_wrong
 from .auth import ClientCredentialsAuth
-from .retry import RetryPolicy, parse_retry_after, response_now
-from .transport import describe_network_error, is_network_error, make_transport
+from .retry import RetryPolicy
+from .transport import (
+    DEFAULT_DEADLINE,
+    describe_network_error,
+    is_connect_error,
+    is_network_error,
+    is_timeout,
+    make_transport,
+)
 
 __all__ = ["LeadsClient", "RetryPolicy", "Sent", "fetch_assistants"]
 
 log = logging.getLogger("leadbatch.client")
 
 CONNECT_TIMEOUT = 10.0
-MAX_PAGES = 10_000  # a server that ignores `page` must not keep us asking forever
+# A server that ignores `page` must not keep us asking forever: 100 pages of 10 are ten
+# times the assistants any account has; a full page with nothing new ends it too.
+MAX_PAGES = 100
 # httpx's `json=` encoding (compact, UTF-8, NaN refused), with one encoder made once
 # rather than one per call.
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -73,6 +80,8 @@ class LeadsClient:
 
     Use as `async with LeadsClient(settings) as client: await client.create_lead(body)`.
     Any number of calls may run concurrently; they share the pool and the token.
+    `timeout` is each request's total deadline (connect, send, headers and body); the
+    environment's proxies are used unless `settings.use_proxy` is off.
     """
 
     def __init__(
@@ -80,7 +89,7 @@ class LeadsClient:
         settings: ApiSettings,
         *,
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 (frozen, so sharing it is safe)
-        timeout: float = 30.0,
+        timeout: float = DEFAULT_DEADLINE,
         max_connections: int = 32,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -99,8 +108,12 @@ class LeadsClient:
             base_url=settings.api_url,
             auth=self.auth,
             timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
-            transport=transport or make_transport(max_connections=max_connections),
-            headers={"Accept": "application/json", "User-Agent": f"leadbatch/{__version__}"},
+            transport=transport or make_transport(max_connections=max_connections,
+                                                  deadline=timeout,
+                                                  proxies=settings.use_proxy),
+            # identity: the answers are small, and a compressed one is a bomb to guard
+            headers={"Accept": "application/json", "Accept-Encoding": "identity",
+                     "User-Agent": f"leadbatch/{__version__}"},
             trust_env=False,
         )
         # What `AsyncClient.request` would merge and parse again on every call (the base URL
@@ -112,6 +125,7 @@ class LeadsClient:
         headers["Host"] = self._http.base_url.netloc.decode("ascii")
         self._send_headers = headers
         self._extensions = {"timeout": self._http.timeout.as_dict()}
+        self.warnings: list[str] = []  # what a call noticed but did not fail on
         self._routes = {
             action: (method, path, httpx.URL(self._base + path))
             for action, (method, path) in ROUTES.items()
@@ -149,12 +163,20 @@ class LeadsClient:
         response, attempts = await self._call(request, path)
         try:
             lead = LeadResult.model_validate_json(response.content)
-        except ValidationError:
-            raise ServerError(
-                f"{method} {path}: HTTP {response.status_code} but the answer is not a lead",
+        except ValidationError as exc:
+            # Not retried: a success status says the request may have been acted on.
+            raise BadAnswer(
+                f"{method} {path}: HTTP {response.status_code} but the answer is not a lead "
+                f"this tool can record ({what_is_wrong(exc)})",
                 status=response.status_code,
                 attempts=attempts,
             ) from None
+        # What the answer holds goes into the journal and the workbook: scrubbed too.
+        texts = {k: self.auth.scrub(v) for k, v in (
+            ("email", lead.email), ("next_schedule_time", lead.next_schedule_time),
+            ("schedule_name", lead.schedule_name)) if v is not None}
+        if any(getattr(lead, k) != v for k, v in texts.items()):
+            lead = lead.model_copy(update=texts)
         return Sent(lead=lead, http_status=response.status_code, attempts=attempts)
 
     async def create_lead(self, body: dict[str, Any]) -> Sent:
@@ -171,7 +193,13 @@ class LeadsClient:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         found: dict[str, Assistant] = {}
-        for page in range(MAX_PAGES):
+        for page in range(MAX_PAGES + 1):
+            if page == MAX_PAGES:
+                self.warnings.append(
+                    f"GET /leads/assistant: stopped after {MAX_PAGES} full pages "
+                    f"({len(found)} assistants); the server may be ignoring `page`")
+                log.warning("leadbatch: warning: %s", self.warnings[-1])
+                break
             params: dict[str, str | int] = {
                 "searchString": search,
                 "page": page,
@@ -180,10 +208,17 @@ class LeadsClient:
             }
             request = self._http.build_request("GET", "/leads/assistant", params=params)
             response, attempts = await self._call(request, "/leads/assistant")
-            items = _assistant_page(response, attempts)
+            items = assistant_page(response, attempts)
+            before = len(found)
             for item in items:
                 found.setdefault(item.email, item)  # pages may shift while we read them
             if len(items) != page_size:
+                break
+            if len(found) == before:
+                self.warnings.append(
+                    f"GET /leads/assistant: page {page} repeated earlier pages; stopped "
+                    f"there ({len(found)} assistants)")
+                log.warning("leadbatch: warning: %s", self.warnings[-1])
                 break
         return list(found.values())
 
@@ -197,6 +232,7 @@ class LeadsClient:
         while True:
             attempt += 1
             error: ApiError
+            timed_out = False
             try:
                 response = await self._http.send(request)
             except ApiError as exc:  # raised by the auth flow for the token endpoint
@@ -204,24 +240,46 @@ class LeadsClient:
             except Exception as exc:
                 if not is_network_error(exc):
                     raise
-                error = NetworkError(f"{method} {self._base}{path}: {describe_network_error(exc)}")
+                error = self._network_error(exc, f"{method} {self._base}{path}")
+                timed_out = is_timeout(exc)
             else:
                 if response.is_success:
                     return response, attempt
                 error = error_for_response(response, f"{method} {path}")
+            error = self._scrubbed(error)
             error.attempts = attempt
             if not self._retryable(error):
                 raise error
             wait = self.retry.delay(attempt, self._rng, getattr(error, "retry_after", None))
-            if attempt >= self.retry.max_attempts or (
+            limit = self.retry.attempts_for(timed_out=timed_out,
+                                            unreachable=isinstance(error, Unreachable),
+                                            token=isinstance(error, TokenNetworkError))
+            if attempt >= limit or (
                 self._clock() - started + wait > self.retry.max_total
             ):
-                raise _gave_up(error, attempt)
+                raise gave_up(error, attempt)
             log.info(
                 "%s %s: %s; retrying in %.1fs (attempt %d of %d)",
                 method, path, error, wait, attempt + 1, self.retry.max_attempts,
             )
             await self._sleep(wait)
+
+    def _network_error(self, exc: BaseException, what: str) -> NetworkError:
+        """By type: the token request's failure, a connection never made (the request
+        did not leave), or a lost answer."""
+        failed = getattr(exc, "_request", None)  # httpx's errors know their request
+        if isinstance(failed, httpx.Request) and str(failed.url) == self.auth.token_url:
+            return TokenNetworkError(f"POST {self.auth.token_url}: {describe_network_error(exc)}")
+        if is_connect_error(exc):
+            return Unreachable(f"{what}: {describe_network_error(exc)}")
+        return NetworkError(f"{what}: {describe_network_error(exc)}")
+
+    def _scrubbed(self, error: ApiError) -> ApiError:
+        clean = self.auth.scrub(error.message)
+        if clean != error.message:
+            error.message = clean
+            error.args = (clean,)
+        return error
 
     def _retryable(self, error: ApiError) -> bool:
         return isinstance(error, TransientApiError) and (
@@ -265,101 +323,5 @@ def fetch_assistants(
     return asyncio.run(fetch())
 
 
-# --- mapping answers to errors --------------------------------------------------------------
-
-
-def error_for_response(response: httpx.Response, what: str) -> ApiError:
-    """The leadbatch error for an HTTP answer that is not a success."""
-    status = response.status_code
-    message = server_message(response)
-    if status in (400, 422):
-        return RequestRejected(message, status=status)
-    if status == 401:
-        return AuthError(
-            f"{what}: the API rejected a fresh access token ({status}: {message}): check that "
-            "LEADBATCH_TOKEN_URL and LEADBATCH_API_URL belong to the same 7Targets service",
-            status=status,
-        )
-    if status == 403:
-        return AuthError(
-            f"{what}: the API refused access ({status}: {message}): check LEADBATCH_USER_IDENTIFIER",
-            status=status,
-        )
-    if status == 404:
-        return NotFound(message, status=status)
-    if status == 409:
-        return Conflict(message, status=status)
-    if status == 429:
-        now = response_now(response.headers.get("Date"), dt.datetime.now(dt.UTC))
-        return RateLimited(
-            f"{what}: rate limited (429: {message})",
-            retry_after=parse_retry_after(response.headers.get("Retry-After"), now),
-        )
-    if status >= 500:
-        return ServerError(f"{what}: server error ({status}: {message})", status=status)
-    return TerminalApiError(f"{what}: unexpected answer ({status}: {message})", status=status)
-
-
-_MESSAGE_KEYS = ("message", "errorMessage", "error_description", "error", "detail", "title")
-
-
-def server_message(response: httpx.Response) -> str:
-    """The server's own words about a failed request, on one line."""
-    try:
-        body: Any = response.json()
-    except ValueError:
-        body = None
-    text = ""
-    if isinstance(body, dict):
-        text = next(
-            (body[k] for k in _MESSAGE_KEYS if isinstance(body.get(k), str) and body[k].strip()),
-            "",
-        )
-    elif body is None and "html" not in response.headers.get("content-type", ""):
-        text = response.text
-    text = re.sub(r"\s+", " ", text).strip()[:500]
-    return text or response.reason_phrase or f"HTTP {response.status_code}"
-
-
-def _gave_up(error: ApiError, attempts: int) -> ApiError:
-    """The last error, saying how many attempts were made when there were several."""
-    if attempts == 1 or not isinstance(error, TransientApiError):
-        return error
-    message = f"{error.message} (gave up after {attempts} attempts)"
-    if isinstance(error, RateLimited):
-        return RateLimited(
-            message, status=error.status, attempts=attempts, retry_after=error.retry_after
-        )
-    return type(error)(message, status=error.status, attempts=attempts)
-
-
-def _assistant_page(response: httpx.Response, attempts: int) -> list[Assistant]:
-    what = "GET /leads/assistant"
-    try:
-        items = response.json()
-    except ValueError:
-        items = None
-    if not isinstance(items, list):
-        raise ServerError(
-            f"{what}: the answer is not a list of assistants", status=response.status_code,
-            attempts=attempts,
-        )
-    try:
-        return [Assistant.model_validate(item) for item in items]
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "assistant"
-        raise TerminalApiError(
-            f"{what}: the API returned an assistant this tool cannot use ({field}: {first['msg']})",
-            status=response.status_code,
-            attempts=attempts,
-        ) from None
-
-
 def _check_url(variable: str, url: str) -> None:
-    try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
-        parsed = None
-    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
-        raise UsageError(f"{variable} is not an http(s) URL: {url!r}")
+    check_url(variable, url)

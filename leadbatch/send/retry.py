@@ -17,20 +17,36 @@ class RetryPolicy:
     """How often and how long the client retries a call that may succeed later.
 
     `max_attempts` counts the first try. `max_total` caps the seconds spent on one call,
-    waits included: a wait that would cross it is not started.
+    waits included: a wait that would cross it is not started. `connect_attempts` caps the
+    tries of a call whose connection could not be made at all (refused, no such host): a
+    server that is not there is said so in seconds, not after the whole backoff.
+    `timeout_attempts` caps the tries of a call that ran out of its whole deadline: a
+    server that took all of it twice will not be quicker a third time, and each try may
+    have been acted on.
     """
 
     max_attempts: int = 5
+    connect_attempts: int = 3
+    timeout_attempts: int = 2
     base_delay: float = 0.5
     max_delay: float = 30.0
     max_total: float = 120.0
     retry_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
 
     def __post_init__(self) -> None:
-        if self.max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
+        if min(self.max_attempts, self.connect_attempts, self.timeout_attempts) < 1:
+            raise ValueError("attempts must be at least 1")
         if self.base_delay < 0 or self.max_delay < 0 or self.max_total < 0:
             raise ValueError("delays must not be negative")
+
+    def attempts_for(self, *, timed_out: bool, unreachable: bool, token: bool) -> int:
+        """The attempts a call may take, by what its last try met."""
+        limit = self.max_attempts
+        if timed_out or token:  # a token failure: its waiters failed with it (auth.py)
+            limit = min(limit, self.timeout_attempts)
+        if unreachable:
+            limit = min(limit, self.connect_attempts)
+        return limit
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based).

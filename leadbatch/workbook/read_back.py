@@ -15,6 +15,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from ..errors import InputFileError
 from ..models import (
     ACTIONS,
+    MAX_ID,
     SUCCEEDED,
     SUCCESS_FOR_ACTION,
     Outcome,
@@ -83,7 +84,9 @@ def read_back(path: str | Path, parse: RowParser) -> ReadBack:
         block = dict(zip(fixed, cells[: len(fixed)], strict=True))
         try:
             number = int(float(clean_text(block["row"])))
-        except ValueError:
+            if not 0 < number <= MAX_ID:
+                raise ValueError(number)
+        except (ValueError, OverflowError):
             number = line  # the row number was erased: fall back to the workbook's own
         own_cells = [block[name] for _, name in held] + \
             cells[len(fixed): len(fixed) + len(headers) - len(held)]
@@ -209,7 +212,11 @@ def _int(text: str, column: str, problems: list[str]) -> int | None:
     if not text:
         return None
     try:
-        return int(float(text))
-    except ValueError:
+        number = int(float(text))
+    except (ValueError, OverflowError):  # OverflowError: 1e400 is inf
         problems.append(f"{column}: {text!r} is not a whole number")
         return None
+    if abs(number) > MAX_ID:  # 1e300: no id, status or count is that large
+        problems.append(f"{column}: {text!r} is larger than any 7Targets id")
+        return None
+    return number

@@ -202,6 +202,9 @@ def _render(
         if r >= limits.MAX_SHEET_ROWS:  # looked up here: tests lower the limit
             raise UsageError(f"more than {limits.MAX_SHEET_ROWS - 1:,} rows do not fit in one sheet (Excel's "
                              "limit): split the input into smaller files")
+        if len(values) > limits.MAX_SHEET_COLUMNS:
+            raise UsageError(f"{len(values):,} columns do not fit in one sheet (Excel's limit "
+                             f"is {limits.MAX_SHEET_COLUMNS:,}): remove columns from the input")
         while len(prefixes) < len(values):
             prefixes.append(f'<c r="{column_name(len(prefixes))}')
         rs = str(r + 1)
