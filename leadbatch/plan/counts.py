@@ -29,6 +29,7 @@ Key = tuple[int, int, int, HasSteps]  # (group, class, day, sequence)
 Place = Callable[[dict[Key, int], float], dict[Key, int]]  # quotas, peak cap -> placed
 
 _EPS = 1e-6
+_WHOLE_SECONDS = 1.0  # the whole-lead program's share of the time before rounding takes over
 _MAX_ROUNDS = 400
 
 
@@ -75,18 +76,24 @@ class Counts:
         self._turns = any(len(g.seqs(c, d)) > 1 for g in groups for c in g.classes for d in days)
 
     def _program(self, last: int, peak: float | None, objective: str,
-                 totals: dict[tuple[int, int], float] | None = None) -> tuple[
+                 totals: dict[tuple[int, int], float] | None = None,
+                 uniform: bool = False) -> tuple[
             LinearProgram, list[tuple[Key, int]]]:
         """Columns for every (group, class, day <= days[last], sequence); objective is
         "none", "peak" (minimise the busiest assistant-day), "early" (earliest days),
         "even" (the least sum of squares of each assistant-day's new leads: --end) or
         "fill" (as many leads as fit, earliest first). `totals` fixes each (class, day)'s
-        new leads and shares them out evenly between the sequences that take turns."""
+        new leads and shares them out evenly between the sequences that take turns.
+        `uniform`: a column counts leads per member of its class (each member the same),
+        so that rounding down gives every member the same whole leads."""
         book, lp = self.book, LinearProgram()
         keys: list[tuple[Key, int]] = []  # each column of leads, by what it counts
         fill = objective == "fill"
         peak_col: list[tuple[int, float]] = []
-        demand = [lp.row(0.0 if fill else g.left, g.left) for g in self.groups]
+        # whole leads per member (uniform): a group may end up to a class's size short,
+        # for the later rounds to place
+        short = max(len(c) for c in self.classes) - 1 if uniform else 0
+        demand = [lp.row(0.0 if fill else max(g.left - short, 0), g.left) for g in self.groups]
         width = len(self.days) + 2
         shares: list[dict[HasSteps, int]] = [{} for _ in self.groups]
         if objective in ("early", "even", "fill"):  # A/B shares: kept unless that costs a day
@@ -102,6 +109,7 @@ class Counts:
                       "even": (rank + 1.0) / width}.get(objective, 0.0)
             for c, members in enumerate(self.classes):
                 first, size = members[0], float(len(members))
+                scale = size if uniform else 1.0
                 if not book.works(first, day):
                     continue
                 # new leads that day: at most the peak per member, and the pace with pinned ones
@@ -126,16 +134,18 @@ class Counts:
                     for seq in options:
                         if (g, c, day, seq) in self.banned:
                             continue
-                        entries = [(demand[g], 1.0), *daily]
+                        entries = [(demand[g], scale), *((r, v * scale) for r, v in daily)]
                         if seq in shares[g]:
-                            entries.append((shares[g][seq], 1.0))
+                            entries.append((shares[g][seq], scale))
                         for counted, count in book.emails(first, self.created(day), seq):
                             load = load_rows.get((c, counted))
                             if load is None:
                                 room = sum(book.room(a, counted) for a in members)
                                 load = load_rows[c, counted] = lp.row(upper=float(room))
-                            entries.append((load, float(count)))
+                            entries.append((load, count * scale))
                         column = lp.column(entries, cost=0.0 if totals is not None else weight)
+                        if uniform:
+                            lp.integer.add(column)
                         keys.append(((g, c, day, seq), column))
                         if len(options) > 1 and totals is not None:
                             lp.squares[column] = 1.0 / size  # sequences taking turns share a day
@@ -143,15 +153,22 @@ class Counts:
                   upper=INF if peak is None else peak)
         return lp, keys
 
-    def _solve(self, last: int, peak: float | None, objective: str) -> tuple[
-            list[float], list[Key]] | None:
+    def _solve(self, last: int, peak: float | None, objective: str,
+               uniform: bool = False) -> tuple[list[float], list[Key]] | None:
         """The leads per column (and each column's key), and the peak last; None if the
-        program has no solution."""
-        lp, keys = self._program(last, peak, objective)
+        program has no solution. `uniform`: whole leads per class member (a MILP, given a
+        share of the time: if it cannot answer, the rounds of linear programs do)."""
+        lp, keys = self._program(last, peak, objective, uniform=uniform)
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise SolverTimeout
-        x = lp.solve(left)
+        if uniform:
+            try:
+                x = lp.solve(min(left / 4, _WHOLE_SECONDS))
+            except SolverTimeout:
+                return None
+        else:
+            x = lp.solve(left)
         if x is None:
             return None
         if objective in ("early", "even") and self._turns:
@@ -160,7 +177,7 @@ class Counts:
             totals: dict[tuple[int, int], float] = {}
             for (_, c, day, _), col in keys:
                 totals[c, day] = totals.get((c, day), 0.0) + x[col]
-            lp, keys = self._program(last, peak, objective, totals)
+            lp, keys = self._program(last, peak, objective, totals, uniform=uniform)
             again = lp.solve(max(self.deadline - time.monotonic(), 0.01))
             if again is not None:
                 x = again
@@ -202,11 +219,23 @@ class Counts:
         at = final if earliest is None or spread else max(earliest, min(last or 0, final))
         smooth = INF if fill else self.smoothest(at)
         peak = INF if fill else math.ceil(smooth * (1 + margin) - _EPS)
+        # The first round gives each member of a class the same leads (rounding them down
+        # then keeps members alike); later rounds place what is left by class totals.
+        # (a linear objective only: HiGHS solves no integer program with squares in it)
+        uniform = not fill and not spread and not self._turns
         for _ in range(_MAX_ROUNDS):
             if not any(g.left for g in self.groups) or at < 0:
                 return Outcome(earliest, smooth, optimal=True)
             found = self._solve(at, None if fill else peak,
-                                "fill" if fill else "even" if spread else "early")
+                                "fill" if fill else "even" if spread else "early", uniform)
+            if uniform:
+                uniform = False
+                if found is not None:
+                    quotas = _whole(*found, self.classes)
+                    if quotas:
+                        placed = place(quotas, peak)
+                        self.banned |= {key for key in quotas if not placed.get(key)}
+                        continue
             if found is None and not fill and peak < self.most:
                 # whole leads do not fit this way: the peak gives way before the last day
                 # does (leads refused under the old peak may fit under the new one)
@@ -235,3 +264,9 @@ class Counts:
             # where a whole lead did not fit, none will under this peak: loads only grow
             self.banned |= {key for key in quotas if not placed.get(key)}
         return Outcome(earliest, smooth, optimal=False)
+
+
+def _whole(x: list[float], keys: list[Key], classes: list[list[int]]) -> dict[Key, int]:
+    """Leads per column from the whole-lead program's per-member counts."""
+    return {key: round(v) * len(classes[key[1]]) for key, v in zip(keys, x, strict=False)
+            if round(v) > 0}

@@ -38,6 +38,7 @@ class LinearProgram:
     row_upper: list[float] = field(default_factory=list)
     columns: list[list[tuple[int, float]]] = field(default_factory=list)  # (row, value)
     squares: dict[int, float] = field(default_factory=dict)  # column -> weight of x² (a QP)
+    integer: set[int] = field(default_factory=set)  # columns that take whole numbers (a MILP)
 
     def row(self, lower: float = -INF, upper: float = INF) -> int:
         self.row_lower.append(lower)
@@ -81,6 +82,11 @@ class LinearProgram:
         for name, option in (("output_flag", False), ("random_seed", 0),
                              ("time_limit", max(time_limit, 0.01))):
             highs.setOptionValue(name, option)
+        if self.integer:
+            kinds = [core.HighsVarType.kContinuous] * lp.num_col_
+            for column in self.integer:
+                kinds[column] = core.HighsVarType.kInteger
+            lp.integrality_ = kinds
         highs.passModel(lp)
         if self.squares:  # the objective's quadratic part: a diagonal Hessian (2·weight)
             hessian = core.HighsHessian()
@@ -98,5 +104,8 @@ class LinearProgram:
         if status == core.HighsModelStatus.kOptimal:
             return list(highs.getSolution().col_value)
         if status == core.HighsModelStatus.kTimeLimit:
+            # a MILP stopped at its limit may still hold a whole solution: good enough
+            if self.integer and highs.getSolution().value_valid:
+                return list(highs.getSolution().col_value)
             raise SolverTimeout
         return None  # infeasible (or, for a program that cannot be unbounded, the same)
