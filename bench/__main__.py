@@ -20,9 +20,10 @@ from .executor_cases import ExecutorConfig, run_executor_cases
 from .file_cases import FileConfig, run_file_cases
 from .harness import ROOT, CaseFailed
 from .inputs import prepare
+from .planner_cases import run_planner_cases
 from .report import Machine, write_report
 
-SECTIONS = ("files", "writers", "naive", "executor", "profiles")
+SECTIONS = ("files", "writers", "naive", "executor", "profiles", "planner")
 
 
 def machine() -> Machine:
@@ -99,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
                     profiles="profiles" in only,
                 ),
             )
+        if "planner" in only:
+            results["planner"] = run_planner_cases(quick)
     except CaseFailed as exc:
         print(f"bench: a case failed: {exc}", file=sys.stderr)
         return 1

@@ -63,6 +63,9 @@ def write_report(
         body += _file_tables(files, targets)
     if isinstance(executor, ExecutorResults):
         body += _executor_tables(executor, targets)
+    planner = results.get("planner")
+    if isinstance(planner, list):  # bench/planner_cases.py writes its own section
+        body += [str(line) for line in planner]
     head = [
         "# Benchmarks",
         "",

@@ -238,3 +238,64 @@ def test_warnings_and_read_settings_travel_with_the_plan(
     back = read_back(out)
     assert [r.plan.source.lead.phone for r in back.rows if r.plan.source.lead] == [
         "+16502530000", "555-0100 x7"]
+
+
+def _sheet(path: Path, emails: list[str]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["Name", "Email"])
+        writer.writerows([e.split("@")[0], e] for e in emails)
+
+
+def test_plan_pace_per_company_and_the_proof_line(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "team.json").write_text(json.dumps([
+        {"emailid": "a@s.com", "perDayEmailLimit": 50}, {"emailid": "b@s.com", "perDayEmailLimit": 50}]))
+    _sheet(tmp_path / "l.csv", [f"p{i}@acme.example" for i in range(12)]
+           + [f"q{i}@other{i}.example" for i in range(40)])
+    code, out, err = run_in_process(capsys, str(tmp_path / "l.csv"), "-o", str(tmp_path / "p.xlsx"),
+                                    "--assistants", str(tmp_path / "team.json"),
+                                    "--start", "2027-02-01", "--pace", "5", "--per-company", "1")
+    assert (code, err) == (0, "")
+    rows = plan_rows(tmp_path / "p.xlsx")
+    per_day = {}
+    for r in rows:
+        per_day[r["assistantEmail"], r["sendDate"]] = per_day.get(
+            (r["assistantEmail"], r["sendDate"]), 0) + 1
+    assert max(per_day.values()) == 5  # the pace, not the limit of 50
+    acme = {(r["assistantEmail"], r["sendDate"]) for r in rows if "acme" in r["email"]}
+    assert len(acme) == 12  # one acme.example lead per assistant-day at most
+    assert "Proof: last first email 2027-02-08 (the limits allow no earlier)\n" in out
+    assert "Proof: at most 5 new leads per assistant a day" in out
+
+
+def test_plan_booked_counts_another_plans_followups(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "team.json").write_text(json.dumps([{"emailid": "a@s.com", "perDayEmailLimit": 10}]))
+    (tmp_path / "leadbatch.toml").write_text("[plan]\ndefault_steps = [0, 1]\n")
+    _sheet(tmp_path / "first.csv", [f"f{i}@x{i}.example" for i in range(10)])
+    _sheet(tmp_path / "second.csv", [f"s{i}@y{i}.example" for i in range(10)])
+    common = ("--assistants", str(tmp_path / "team.json"), "--start", "2027-02-01",
+              "--config", str(tmp_path / "leadbatch.toml"))
+    assert run_in_process(capsys, str(tmp_path / "first.csv"), "-o", str(tmp_path / "a.xlsx"),
+                          *common)[0] == 0
+    first = plan_rows(tmp_path / "a.xlsx")
+    code, _, err = run_in_process(capsys, str(tmp_path / "second.csv"), "-o",
+                                  str(tmp_path / "b.xlsx"), *common, "--booked",
+                                  str(tmp_path / "a.xlsx"))
+    assert (code, err) == (0, "")
+    second = plan_rows(tmp_path / "b.xlsx")
+    load: dict[str, int] = {}
+    for r in first + second:  # each lead: its day and the next sending day
+        day = dt.date.fromisoformat(r["sendDate"])
+        after = day + dt.timedelta(days=1)
+        while after.weekday() >= 5:
+            after += dt.timedelta(days=1)
+        for d in (day, after):
+            load[d.isoformat()] = load.get(d.isoformat(), 0) + 1
+    assert max(load.values()) <= 10  # both plans together keep the limit
+    # without --booked the second plan would reuse the first's days as if they were empty
+    assert run_in_process(capsys, str(tmp_path / "second.csv"), "-o", str(tmp_path / "c.xlsx"),
+                          *common)[0] == 0
+    alone = plan_rows(tmp_path / "c.xlsx")
+    assert [r["sendDate"] for r in alone] != [r["sendDate"] for r in second]

@@ -15,15 +15,15 @@ Rules (DESIGN.md "Planner rules"), and how they are applied here:
 - Rows with a fixed day (own sendDate; in sequence mode also an own sequence, whose delay
   fixes the day) are placed first, those with an assistant too before those without, in
   input order. A fixed row that does not fit is `unplaceable` with the reason, never moved.
-- Then the rest, day by day from the start: on each sending day rows pinned to an
-  assistant or sequence come first, then the others, each to the assistant with the most
-  room that day (ties by email). With `end`, each day takes only its even share of what
-  is left, then a second pass fills any room left before `end`. Without `end`, a row with
-  no room within HORIZON_DAYS is unplaceable.
-- A row's sequence: its own, else the `rotation` (the least used that day for that
-  assistant, then the least used overall, then rotation order), else the assistant's
-  default. Sequence mode: every lead is created on the start day and gets the sequence
-  whose start delay lands its first email on its planned day; `PlanRow.send_date` is that
+- Then the rest, by the count program (`counts`): the last first-email day as early as
+  the limits allow, then the fewest new leads on the busiest assistant-day, then the
+  earliest days (with `end`: spread evenly up to it); the counts are dealt to rows in
+  input order (`planner`), every email checked against its assistant's cap that day
+  (`days`: limit, days off, ramp-up), the pace and the per-company cap. Without `end`, a
+  row with no room within HORIZON_DAYS is unplaceable.
+- A row's sequence: its own, else the `rotation` (an even share each, sharing each
+  day), else the assistant's default. Sequence mode: every lead is created on the start
+  day and gets the sequence whose start delay lands its first email on its planned day; `PlanRow.send_date` is that
   first-email day and `Plan.release_date(row)` the day to create the lead.
 """
 
