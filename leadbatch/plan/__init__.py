@@ -32,7 +32,8 @@ from __future__ import annotations
 from .calendar import Clock, SendingCalendar, today_in, utc_now
 from .days import email_days
 from .pins import AssistantNames, pin_problems
-from .planner import HORIZON_DAYS, plan_leads
+from .placing import HORIZON_DAYS
+from .planner import plan_leads
 from .result import Plan, Proof, effective_limit
 
 __all__ = [
