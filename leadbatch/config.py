@@ -214,8 +214,8 @@ def _day_list(value: Any) -> tuple[dt.date, ...]:
 class AssistantRules(BaseModel):
     """One assistant's own rules, beside the plan's calendar: `[assistant."ava@acme.com"]`.
 
-    `days`/`off`: the weekdays it sends on and its days off (leave, local holidays); an
-    email due on a day off counts on its next working day. Ramp-up (a new mailbox warming
+    `days`/`off`/`holidays`: the weekdays it sends on, its days off (leave) and its own
+    country's public holidays; an email due on a day off counts on its next working day. Ramp-up (a new mailbox warming
     up): its daily limit starts at `ramp_start` on `ramp_from` (default: the plan's start)
     and rises by `ramp_step` each of its sending days (`ramp_every = "week"`: each 7 days)
     up to its own limit."""
@@ -224,6 +224,7 @@ class AssistantRules(BaseModel):
 
     days: tuple[str, ...] | None = None
     off: tuple[dt.date, ...] = ()
+    holidays: str | None = None  # its own country's public holidays ("GB", "US-CA")
     ramp_start: int | None = Field(default=None, ge=0)
     ramp_step: int = Field(default=1, ge=0)
     ramp_every: Literal["day", "week"] = "day"

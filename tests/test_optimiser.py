@@ -259,3 +259,14 @@ def test_no_assistant_day_is_ever_over_its_cap(n: int, limits: list[int], steps:
                       for r in planned)
         assert max(per.values(), default=0) <= company
     assert all(r.error for r in plan.rows if r.status is not PLANNED)
+
+
+def test_an_assistants_own_public_holidays() -> None:
+    # a1 is in the UK: nothing for it on Boxing Day observed (Mon 2027-12-27 and Tue 28)
+    start = dt.date(2027, 12, 20)
+    rules = {"a1@s.com": AssistantRules(holidays="GB")}
+    plan = plan_leads(leads(60), team(5, 5), PlanSettings(start=start, assistant=rules),
+                      today=start)
+    days_of_a1 = {r.send_date for r in plan.rows if r.assistant_email == "a1@s.com"}
+    assert dt.date(2027, 12, 27) not in days_of_a1 and dt.date(2027, 12, 28) not in days_of_a1
+    assert dt.date(2027, 12, 27) in {r.send_date for r in plan.rows}  # a0 works that day

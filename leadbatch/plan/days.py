@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Protocol
 
 from ..config import WEEKDAYS, AssistantRules, PlanSettings
-from .calendar import SendingCalendar
+from .calendar import SendingCalendar, country_holidays
 
 Emails = tuple[tuple[int, int], ...]  # (sending day it counts on, emails), by day
 Emails_by_date = tuple[tuple[dt.date, int], ...]
@@ -37,15 +37,18 @@ class AssistantDays:
         self.weekdays = (None if rules is None or rules.days is None
                          else frozenset(WEEKDAYS.index(d) for d in rules.days))
         self.off = frozenset(rules.off) if rules is not None else frozenset()
+        self.holidays = (country_holidays(rules.holidays)
+                         if rules is not None and rules.holidays else None)
 
     @property
     def own(self) -> bool:
         """Whether its sending days differ from the plan's."""
-        return self.weekdays is not None or bool(self.off)
+        return self.weekdays is not None or bool(self.off) or self.holidays is not None
 
     def works(self, date: dt.date) -> bool:
         return (self.calendar.is_sending_day(date) and date not in self.off
-                and (self.weekdays is None or date.weekday() in self.weekdays))
+                and (self.weekdays is None or date.weekday() in self.weekdays)
+                and (self.holidays is None or date not in self.holidays))
 
     def caps(self, start: dt.date, dates: list[dt.date]) -> list[int]:
         """Its cap on each of `dates` (consecutive; 0 on a day it does not work)."""
@@ -145,10 +148,10 @@ class DayBook:
 
     def fits(self, assistant: int, emails: Emails) -> bool:
         load, caps = self.load[assistant], self.caps[assistant]
-        if len(emails) == 1:  # the common case, a sequence of one email, without a generator
-            day, count = emails[0]
-            return load[day] + count <= caps[day]
-        return all(load[day] + count <= caps[day] for day, count in emails)
+        for day, count in emails:  # noqa: SIM110 (a loop, not all(generator): the hot path)
+            if load[day] + count > caps[day]:
+                return False
+        return True
 
     def add(self, assistant: int, emails: Emails) -> None:
         load = self.load[assistant]

@@ -225,22 +225,21 @@ class Placer:
         placed = sorted(r for r in rows if self.out[r] is not None)
         seen: Counter[tuple[dt.date, str, object]] = Counter()
         slots = []
+        names = {s.schedule_name: i for i, s in enumerate(self.seqs.rotation)}
         for r in placed:
             plan_row = self.out[r]
             assert plan_row is not None and plan_row.send_date and plan_row.assistant_email
             key = (plan_row.send_date, plan_row.assistant_email, plan_row.schedule_name)
             slots.append((plan_row.send_date, seen[key], self.index[plan_row.assistant_email],
-                          self._order_name(plan_row.schedule_name), plan_row))
+                          names.get(plan_row.schedule_name, 0), plan_row))
             seen[key] += 1
         slots.sort(key=lambda s: s[:4])
         for r, (*_, slot) in zip(placed, slots, strict=True):
+            if slot is self.out[r]:
+                continue  # already in its place
             self.out[r] = PlanRow(self.rows[r], RowStatus.PLANNED, assistant_email=slot.assistant_email,
                                   send_date=slot.send_date, schedule_id=slot.schedule_id,
                                   schedule_name=slot.schedule_name)
-
-    def _order_name(self, name: str | None) -> int:
-        names = [s.schedule_name for s in self.seqs.rotation]
-        return names.index(name) if name in names else 0
 
     def _solve(self, wanted: dict[_Want, list[int]], of: dict[int, int], at: int,
                margin: float = 0.0) -> Outcome:
