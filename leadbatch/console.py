@@ -10,15 +10,16 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .models import RowError, RowStatus
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # models loads pydantic, which `leadbatch --help` must not wait for
+    from .models import RowError
     from .plan import Plan
     from .read import LeadSheet
 
 
 def print_plan(result: Plan, leads: Path, written: Path) -> None:
     from rich.console import Console
+
+    from .models import RowStatus
 
     console = Console(highlight=False, soft_wrap=False)
     s = result.settings
