@@ -21,8 +21,9 @@ from .file_cases import FileConfig, run_file_cases
 from .harness import ROOT, CaseFailed
 from .inputs import prepare
 from .report import Machine, write_report
+from .speed import run_speed_cases
 
-SECTIONS = ("files", "writers", "naive", "executor", "profiles")
+SECTIONS = ("files", "writers", "naive", "executor", "profiles", "speed")
 
 
 def machine() -> Machine:
@@ -99,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
                     profiles="profiles" in only,
                 ),
             )
+        if "speed" in only:
+            results["speed"] = run_speed_cases(inputs, runs=runs, work=out / "work")
     except CaseFailed as exc:
         print(f"bench: a case failed: {exc}", file=sys.stderr)
         return 1

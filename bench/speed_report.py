@@ -1,0 +1,85 @@
+"""BENCHMARKS.md's section and targets for issue 16's ratios (bench/speed.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .harness import Case, Stat
+from .speed import SpeedResults
+
+CHECK_GOAL_US = 12.0
+VALIDATE_GOAL = 1.5
+HELP_GOAL = 3.0
+
+
+def _ratio(a: Case, b: Case, pick: str = "wall") -> float:
+    return float(getattr(a, pick).median / getattr(b, pick).median)
+
+
+def _s(stat: Stat, scale: float = 1.0, fmt: str = "{:.2f}") -> str:
+    return (f"{fmt.format(stat.median * scale)} ({fmt.format(stat.low * scale)}–"
+            f"{fmt.format(stat.high * scale)})")
+
+
+def speed_targets(res: SpeedResults, targets: list[Any], target: type) -> None:
+    """Append issue 16's targets (rows of the Targets table) to `targets`."""
+    c = res.cases
+    validate, raw = c["validate"], c["raw read"]
+    ratio = _ratio(validate, raw)
+    targets.append(target(
+        f"`validate` / raw read on the {res.source}", f"≤ {VALIDATE_GOAL}×",
+        f"{ratio:.2f}× ({validate.wall.median:.2f} s / {raw.wall.median:.2f} s)",
+        ratio <= VALIDATE_GOAL,
+        f"each a process from start to exit; CPU {_ratio(validate, raw, 'cpu'):.2f}×; the raw "
+        "read is bench/raw_read.py (python-calamine, every row as Python values)"))
+    check = c["phases"].figure("check_us").median
+    read = c["phases"].figure("read_us").median
+    targets.append(target(
+        f"checking a row (the {res.source})", f"< {CHECK_GOAL_US:.0f} µs",
+        f"{check:.1f} µs (reading {read:.1f} µs)", check < CHECK_GOAL_US,
+        "CPU time by phase, bench/reading.py"))
+    helped, click = c["leadbatch --help"], c["python + click"]
+    ratio = _ratio(helped, click)
+    targets.append(target(
+        "`leadbatch --help` / `python -c \"import click\"`", f"≤ {HELP_GOAL:.0f}×",
+        f"{ratio:.2f}× ({1000 * helped.wall.median:.0f} ms / {1000 * click.wall.median:.0f} ms)",
+        ratio <= HELP_GOAL,
+        f"bare interpreter {1000 * c['python'].wall.median:.0f} ms; which modules each "
+        "command imports is held by tests/test_startup.py"))
+
+
+def speed_tables(res: SpeedResults) -> list[str]:
+    c = res.cases
+    lines = [
+        "## Reading, checking and start-up (issue 16)",
+        "",
+        "bench/speed.py: each case a fresh process, the cases of a ratio in turn, a round at "
+        f"a time. `raw read`: bench/raw_read.py on the {res.source} (python-calamine, every "
+        "row as Python values, nothing checked); `phases`: bench/reading.py (read and check "
+        "timed apart in one process, CPU time, 3 rounds each, medians).",
+        "",
+        "| case | wall | CPU | peak RSS |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, case in c.items():
+        lines.append(f"| {name} | {_s(case.wall)} s | {_s(case.cpu)} s | "
+                     f"{case.rss.median:.0f} MiB |")
+    p = c["phases"]
+    share = p.figure("main_thread_share").median
+    lines += [
+        "",
+        f"Per row ({res.rows:,} rows, CPU): read {_s(p.figure('read_us'), fmt='{:.1f}')} µs, "
+        f"check {_s(p.figure('check_us'), fmt='{:.1f}')} µs.",
+        "",
+        "Both cores for reading: python-calamine parses the whole sheet in one call "
+        f"(get_sheet_by_index: {p.figure('parse_alone').median:.2f} s alone, "
+        f"{p.figure('parse_in_thread').median:.2f} s in a thread) before any row reaches "
+        f"Python; its rows then become Python lists in {p.figure('rows_to_python').median:.2f} s. "
+        f"While it parses in a thread, the main thread keeps {share:.0%} of its speed alone"
+        + (" (it releases the GIL)" if share >= 0.7 else " (it holds the GIL most of the time)")
+        + ". Checking needs rows, and none exists until the parse ends, so there is no "
+        "block to check while the next is read: a pipelined reader is not kept (see the "
+        "note below the table for what was tried).",
+        "",
+    ]
+    return lines
