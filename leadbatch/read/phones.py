@@ -38,7 +38,10 @@ def read_phone(text: str, *, country_code: str = "", country: str = "", region: 
     written = text.strip()
     if written[:1] == "'":  # Excel's apostrophe marks a cell as text
         written = written[1:].strip()
-    compact, extension = _PHONE_JUNK.sub("", written), ""
+    # Bare digits (a phone stored as a number) have nothing to remove: skip the regex.
+    compact = (written if written.isascii() and written.isdigit()
+               else _PHONE_JUNK.sub("", written))
+    extension = ""
     if not (compact.isdecimal() or (compact[:1] == "+" and compact[1:].isdecimal())):
         number = written  # letters or signs: an extension, or not a phone at all
         match = _EXTENSION.search(written)
