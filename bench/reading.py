@@ -10,6 +10,8 @@ Rounds alternate read, check, read, check...; CPU time (process_time) per phase,
 The overlap probe: the calamine parse of the sheet (get_sheet_by_index) runs in a thread
 while the main thread counts in a loop; the count against the same loop alone says how
 much of the main thread the parse leaves (1.0: it holds no GIL while it parses).
+The hand-over: half the checked rows pickled and unpickled, what a second process that
+checked them would add.
 
     python -m bench.reading INPUT [--rounds 5]
 """
@@ -52,7 +54,25 @@ def phases(path: Path, rounds: int) -> dict[str, float]:
         gc.collect()
     read, check = statistics.median(reads), statistics.median(checks)
     return {"rows": count, "read": read, "check": check,
-            "read_us": 1e6 * read / count, "check_us": 1e6 * check / count}
+            "read_us": 1e6 * read / count, "check_us": 1e6 * check / count,
+            **_handover(path)}
+
+
+def _handover(path: Path) -> dict[str, float]:
+    """What checking half the rows in a second process would cost to hand back: the
+    checked rows pickled there and unpickled here (a forked child has the cells already)."""
+    import pickle
+
+    from leadbatch.read import read_leads
+
+    rows = read_leads(path, today=TODAY).rows
+    half = rows[len(rows) // 2 :]
+    t0 = time.process_time()
+    data = pickle.dumps(half, protocol=pickle.HIGHEST_PROTOCOL)
+    t1 = time.process_time()
+    pickle.loads(data)
+    t2 = time.process_time()
+    return {"half_dumps": t1 - t0, "half_loads": t2 - t1}
 
 
 def _spin(seconds: float) -> int:
