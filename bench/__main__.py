@@ -22,8 +22,9 @@ from .harness import ROOT, CaseFailed
 from .inputs import prepare
 from .planner_cases import run_planner_cases
 from .report import Machine, write_report
+from .speed import run_speed_cases
 
-SECTIONS = ("files", "writers", "naive", "executor", "profiles", "planner")
+SECTIONS = ("files", "writers", "naive", "executor", "profiles", "planner", "speed")
 
 
 def machine() -> Machine:
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         if "planner" in only:
             results["planner"] = run_planner_cases(quick)
+        if "speed" in only:
+            results["speed"] = run_speed_cases(inputs, runs=runs, work=out / "work")
     except CaseFailed as exc:
         print(f"bench: a case failed: {exc}", file=sys.stderr)
         return 1

@@ -12,6 +12,8 @@ from .floor import FIXED
 from .harness import Case, Stat
 from .inputs import HEADERS, START, Inputs
 from .profiles import render
+from .speed import SpeedResults
+from .speed_report import speed_tables, speed_targets
 
 
 @dataclass
@@ -63,6 +65,9 @@ def write_report(
         body += _file_tables(files, targets)
     if isinstance(executor, ExecutorResults):
         body += _executor_tables(executor, targets)
+    if isinstance(speed := results.get("speed"), SpeedResults):
+        speed_targets(speed, targets, Target)
+        body += speed_tables(speed)
     planner = results.get("planner")
     if isinstance(planner, list):  # bench/planner_cases.py writes its own section
         body += [str(line) for line in planner]

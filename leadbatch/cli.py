@@ -16,8 +16,10 @@ from typing import Any, NoReturn
 
 import click
 
+# Only what defining the commands needs is imported here: `leadbatch --help`, `--version`
+# and `template` stay clear of pydantic, phonenumbers, xlsxwriter and the HTTP stack; each
+# command imports its own (config included) when it runs.
 from ._version import __version__
-from .config import load_api_settings, load_plan_settings
 from .console import SendDisplay, print_plan, validation_json, validation_lines
 from .errors import LeadbatchError, UsageError
 from .options import (
@@ -84,13 +86,13 @@ def validate(ctx: click.Context, /, leads: Path, as_json: bool, assistants_file:
               help="The template workbook to write (.xlsx).")
 def template(output: Path) -> int:
     """Write a fresh input template (Leads sheet with an example row, Instructions sheet)."""
-    from .workbook import write_template
+    from .template_file import copy_template
 
     if output.suffix.lower() != ".xlsx":
         raise UsageError(f"-o {output}: the template is an Excel workbook: use a name ending in .xlsx")
     if output.is_dir():
         raise UsageError(f"-o {output} is a folder: give a file name ending in .xlsx")
-    written = write_template(output)
+    written = copy_template(output)
     click.echo(f"Template written to {written}: fill in the Leads sheet, then run "
                f"`leadbatch validate {written}`.")
     return EXIT_OK
@@ -103,6 +105,7 @@ def template(output: Path) -> int:
               help="Only assistants whose name or email contains TEXT.")
 def assistants_command(as_json: bool, search: str) -> int:
     """List every assistant (all pages) with its daily email limit and default sequence."""
+    from .config import load_api_settings
     from .read import dump_assistants_json
     from .send import fetch_assistants
 
@@ -157,6 +160,7 @@ def sandbox(port: int, assistants_file: str | None, config: Path | None, latency
     Prints the LEADBATCH_* lines that point leadbatch at it (sandbox credentials, no
     real ones), then serves until Ctrl-C or SIGTERM.
     """
+    from .config import load_plan_settings
     from .read import load_assistants
     from .sandbox import Faults, SandboxServer, serve_forever
 
@@ -234,6 +238,7 @@ def run(ctx: click.Context, /, source: Path, output: Path, assistants_file: str 
     invalid, duplicate, unplaceable or failed, or were left unsent, 2 if nothing could be
     done (credentials rejected included).
     """
+    from .config import load_api_settings
     from .jobs import find_assistants, run_job, workbook_kind
 
     api = load_api_settings()
@@ -268,6 +273,7 @@ def retry(ctx: click.Context, results: Path, output: Path | None, through: dt.da
     """Re-send the rows of RESULTS whose status is failed (with any cells you fixed) and
     the pending rows now due. Rows that succeeded (a status of created, updated, stopped,
     or a leadId) are never sent again. Exit 0 if they all succeeded now, 1 if not."""
+    from .config import load_api_settings, load_plan_settings
     from .jobs import retry_job
 
     api = load_api_settings()
@@ -297,6 +303,7 @@ def ledger_command(ctx: click.Context, email: str | None, as_json: bool,
         return EXIT_OK
     import json
 
+    from .config import load_api_settings
     from .jobs import ledger_tables, write_ledger_workbook
 
     days, sends = ledger_tables(load_api_settings(), email)
@@ -324,6 +331,7 @@ def ledger_command(ctx: click.Context, email: str | None, as_json: bool,
 @click.argument("email")
 def ledger_forget(email: str) -> int:
     """Forget the sends to EMAIL, so that the next run may create it again (on purpose)."""
+    from .config import load_api_settings
     from .jobs import forget_sends
 
     gone = forget_sends(load_api_settings(), email)

@@ -10,15 +10,16 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .models import RowError, RowStatus
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # models loads pydantic, which `leadbatch --help` must not wait for
+    from .models import RowError
     from .plan import Plan
     from .read import LeadSheet
 
 
 def print_plan(result: Plan, leads: Path, written: Path) -> None:
     from rich.console import Console
+
+    from .models import RowStatus
 
     console = Console(highlight=False, soft_wrap=False)
     s = result.settings
@@ -196,5 +197,12 @@ def validation_lines(path: Path, sheet: LeadSheet) -> list[str]:
 
 
 def _counts(sheet: LeadSheet) -> dict[str, int]:
-    return {"rows": len(sheet.rows), "valid": len(sheet.valid_rows),
-            "invalid": len(sheet.invalid_rows), "duplicates": len(sheet.duplicate_rows)}
+    # One pass over the rows, not one per count (three passes: 0.1 s of a 100,000-row
+    # validate).
+    from collections import Counter
+
+    from .models import RowStatus
+
+    counts = Counter(row.status for row in sheet.rows)
+    return {"rows": len(sheet.rows), "valid": counts[None],
+            "invalid": counts[RowStatus.INVALID], "duplicates": counts[RowStatus.DUPLICATE]}

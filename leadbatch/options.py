@@ -7,12 +7,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .config import PlanSettings, ReadSettings, check_span, load_plan_settings, load_read_settings
 from .errors import UsageError
+
+if TYPE_CHECKING:  # config loads pydantic: imported by the functions that use it, so that
+    # defining the commands (all `leadbatch --help` does) does not pay for it
+    from .config import PlanSettings, ReadSettings
 
 
 def _iso_date(_ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -86,6 +89,8 @@ def plan_settings_from(
     per_company: int | None = None,
 ) -> PlanSettings:
     """PlanSettings from leadbatch.toml and the planning options (flags win)."""
+    from .config import check_span, load_plan_settings
+
     try:
         check_span(start, end, flags=True)  # both flags: named as flags, before the file is read
     except ValueError as exc:
@@ -152,6 +157,8 @@ def reading_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def read_settings_from(*, config: Path | None, holidays: str | None, phone_region: str | None,
                        date_order: str | None, mapping: tuple[str, ...]) -> ReadSettings:
     """ReadSettings from leadbatch.toml ([read], [columns]) and the reading options."""
+    from .config import load_read_settings
+
     mapped: dict[str, str] = {}
     for pair in mapping:
         header, sep, target = pair.rpartition("=")

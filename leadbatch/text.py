@@ -13,6 +13,10 @@ STRIP = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "\u200b\u20
 
 def clean_text(value: object) -> str:
     """A cell as the text a person sees in Excel, without stray spaces or NUL bytes."""
+    if type(value) is float:  # first: numbers are the commonest cells that reach here
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return format(value, ".15g")
     if value is None:
         return ""
     if isinstance(value, str):

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -26,8 +26,9 @@ from ..errors import UsageError
 from ..models import Assistant, RowStatus, SourceRow
 from ..plan import Clock, Plan, SendingCalendar, email_days, pin_problems, plan_leads, utc_now
 from ..read import LeadSheet, load_assistants, parse_rows, read_leads
-from ..workbook import RESULT_COLUMNS, ReadBack, write_plan_workbook
-from ..workbook import read_back as _read_back
+
+if TYPE_CHECKING:
+    from ..workbook import ReadBack
 
 
 def workbook_kind(path: Path) -> Literal["plan", "results"] | None:
@@ -108,6 +109,8 @@ def plan_job(source: Path, output: Path, *, settings: PlanSettings,
     load = Counter(_from_ledger(sheet.rows, today))
     load.update(booked_in(booked, settings, today, {r.email for r in sheet.rows if r.email}))
     plan = plan_leads(sheet.rows, assistants(), settings, today=today, booked=dict(load))
+    from ..workbook import write_plan_workbook  # the writer (xlsxwriter): not for validate
+
     return PlanResult(plan, sheet, write_plan_workbook(output, plan, sheet))
 
 
@@ -115,6 +118,8 @@ def check_columns(source: Path, headers: Sequence[str]) -> None:
     """Refuse a sheet whose results would not fit Excel's columns (leadbatch's own columns
     go before the input's) before anything is planned or sent, as too many rows are: a
     plan that fits is one whose results fit."""
+    from ..workbook import RESULT_COLUMNS
+
     width = len(headers) + len(RESULT_COLUMNS)
     if width > limits.MAX_SHEET_COLUMNS:
         raise UsageError(f"{source}: {len(headers):,} columns and leadbatch's "
@@ -165,6 +170,8 @@ def booked_in(paths: Sequence[Path], settings: PlanSettings, today: dt.date,
 
 def read_back(path: str | Path) -> ReadBack:
     """A plan or results workbook read back, its input columns re-validated by the reader."""
+    from ..workbook import read_back as _read_back
+
     return _read_back(path, _reparse)
 
 

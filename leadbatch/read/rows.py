@@ -71,7 +71,8 @@ class LeadSheet:
         """Every row error and duplicate, in sheet order."""
         found: list[RowError] = []
         for row in self.rows:
-            found.extend(e for e in row.errors if not isinstance(e, ColumnRowError))
+            if row.errors:  # most rows have none: no generator made for them
+                found.extend(e for e in row.errors if not isinstance(e, ColumnRowError))
             if row.duplicate_of is not None:
                 found.append(
                     RowError(
