@@ -223,6 +223,9 @@ class Placer:
         leftovers go back to early days); the group's rows are alike, so they are dealt
         to its slots again in input order: by day, and within a day in turns."""
         placed = sorted(r for r in rows if self.out[r] is not None)
+        dates = [self.out[r].send_date for r in placed]  # type: ignore[union-attr]
+        if all(a <= b for a, b in zip(dates, dates[1:], strict=False)):  # type: ignore[operator]
+            return  # one round placed them all, in order (the common case)
         seen: Counter[tuple[dt.date, str, object]] = Counter()
         slots = []
         names = {s.schedule_name: i for i, s in enumerate(self.seqs.rotation)}
