@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import NamedTuple, cast
 
 from ..config import PlanSettings
@@ -223,8 +224,8 @@ class Placer:
         leftovers go back to early days); the group's rows are alike, so they are dealt
         to its slots again in input order: by day, and within a day in turns."""
         placed = sorted(r for r in rows if self.out[r] is not None)
-        dates = [self.out[r].send_date for r in placed]  # type: ignore[union-attr]
-        if all(a <= b for a, b in zip(dates, dates[1:], strict=False)):  # type: ignore[operator]
+        dates = [row.send_date for r in placed if (row := self.out[r]) is not None]
+        if all(a is not None and b is not None and a <= b for a, b in pairwise(dates)):
             return  # one round placed them all, in order (the common case)
         seen: Counter[tuple[dt.date, str, object]] = Counter()
         slots = []
