@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadbatch.config import AssistantRules, PlanSettings
+from leadbatch.errors import UsageError
 from leadbatch.models import Assistant, Lead, RowStatus, SourceRow
 from leadbatch.plan import Plan, SendingCalendar, plan_leads
 
@@ -281,3 +282,17 @@ def test_an_assistants_own_public_holidays() -> None:
     days_of_a1 = {r.send_date for r in plan.rows if r.assistant_email == "a1@s.com"}
     assert dt.date(2027, 12, 27) not in days_of_a1 and dt.date(2027, 12, 28) not in days_of_a1
     assert dt.date(2027, 12, 27) in {r.send_date for r in plan.rows}  # a0 works that day
+
+
+@pytest.mark.parametrize(("rules", "message"), [
+    ({"zz@s.com": AssistantRules(ramp_start=1)},
+     '[assistant."zz@s.com"] in the settings is not one of the 2 assistants (check the email)'),
+    ({"a1@s.com": AssistantRules(holidays="XX")},
+     '[assistant."a1@s.com"] holidays: no public holidays known for \'XX\' (use a country code '
+     "such as US, GB, IN, DE, optionally with a subdivision: US-CA)"),
+])
+def test_an_assistants_rules_that_cannot_apply_are_one_line(rules: dict[str, AssistantRules],
+                                                             message: str) -> None:
+    with pytest.raises(UsageError) as exc:
+        plan_leads(leads(3), team(5, 5), PlanSettings(start=MON, assistant=rules), today=MON)
+    assert str(exc.value) == message

@@ -291,6 +291,19 @@ _BACKWARDS = frozenset({RowStatus.FAILED, RowStatus.PENDING, RowStatus.INVALID,
 _FIXABLE = frozenset({RowStatus.INVALID, RowStatus.UNPLACEABLE})
 
 
+def booked_days(row: ResultRow, calendar: SendingCalendar, settings: PlanSettings
+                ) -> tuple[tuple[dt.date, int], ...] | None:
+    """The (day, emails) a row books: a sent create (or move) row, or one planned and
+    still pending; None for a row that books nothing."""
+    plan, src = row.plan, row.plan.source
+    live = row.outcome.succeeded or (plan.status is RowStatus.PLANNED
+                                     and row.outcome.status is RowStatus.PENDING)
+    if (not live or (src.action != "create" and not src.moves_from) or plan.send_date is None
+            or plan.assistant_email is None or src.email is None):
+        return None
+    return email_days(calendar, settings, plan.send_date, plan.schedule_id, plan.schedule_name)
+
+
 def book(ledger: Ledger, campaign: str, rows: Sequence[ResultRow], settings: PlanSettings
          ) -> None:
     """Book every row's emails: sent rows firmly, planned rows until planned again, and
@@ -300,16 +313,12 @@ def book(ledger: Ledger, campaign: str, rows: Sequence[ResultRow], settings: Pla
     gone: list[int] = []
     for row in rows:
         plan, src = row.plan, row.plan.source
-        sent = row.outcome.succeeded
-        if ((src.action != "create" and not src.moves_from) or plan.send_date is None or plan.assistant_email is None
-                or src.email is None
-                or not (sent or (plan.status is RowStatus.PLANNED
-                                 and row.outcome.status is RowStatus.PENDING))):
+        days = booked_days(row, calendar, settings)
+        if days is None or src.email is None or plan.assistant_email is None:
             gone.append(row.row)
             continue
-        days = email_days(calendar, settings, plan.send_date, plan.schedule_id,
-                          plan.schedule_name)
-        bookings.append(Booking(row.row, src.email, plan.assistant_email, days, firm=sent))
+        bookings.append(Booking(row.row, src.email, plan.assistant_email, days,
+                                firm=row.outcome.succeeded))
     ledger.unbook(campaign, gone)
     ledger.book(campaign, bookings)
 

@@ -24,7 +24,7 @@ from ..config import (
 )
 from ..errors import UsageError
 from ..models import Assistant, RowStatus, SourceRow
-from ..plan import Clock, Plan, SendingCalendar, email_days, pin_problems, plan_leads, utc_now
+from ..plan import Clock, Plan, SendingCalendar, pin_problems, plan_leads, utc_now
 from ..read import LeadSheet, load_assistants, parse_rows, read_leads
 
 if TYPE_CHECKING:
@@ -151,20 +151,17 @@ def booked_in(paths: Sequence[Path], settings: PlanSettings, today: dt.date,
     """The emails per (assistant, day) from `today` on that the workbooks' planned and sent
     create rows book, with this plan's sequences; leads in `skip` (the sheet being
     planned) are left out: they are planned again."""
+    from .campaign import booked_days
+
     calendar = SendingCalendar.from_settings(settings)
     load: Counter[tuple[str, dt.date]] = Counter()
     for path in paths:
         for row in read_back(path).rows:
-            plan, src = row.plan, row.plan.source
-            live = row.outcome.succeeded or (plan.status is RowStatus.PLANNED
-                                             and row.outcome.status is RowStatus.PENDING)
-            if (not live or src.action != "create" or src.email in skip
-                    or plan.send_date is None or plan.assistant_email is None):
+            days = booked_days(row, calendar, settings)
+            assistant = row.plan.assistant_email
+            if days is None or assistant is None or row.plan.source.email in skip:
                 continue
-            for day, count in email_days(calendar, settings, plan.send_date, plan.schedule_id,
-                                         plan.schedule_name):
-                if day >= today:
-                    load[plan.assistant_email, day] += count
+            load.update({(assistant, day): count for day, count in days if day >= today})
     return load
 
 

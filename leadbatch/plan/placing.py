@@ -14,6 +14,7 @@ from itertools import pairwise
 from typing import NamedTuple, cast
 
 from ..config import PlanSettings
+from ..errors import UsageError
 from ..models import Assistant, PlanRow, RowStatus, SourceRow
 from .calendar import SendingCalendar
 from .companies import company_of
@@ -79,6 +80,15 @@ class _State:
     groups: list[Group]
 
 
+def _own_days(calendar: SendingCalendar, email: str, limit: int,
+              settings: PlanSettings) -> AssistantDays:
+    """The assistant's own calendar; a bad [assistant."email"] holidays code names it."""
+    try:
+        return AssistantDays(calendar, limit, settings.assistant.get(email.lower()))
+    except UsageError as exc:
+        raise UsageError(f"[assistant.\"{email}\"] {exc}") from None
+
+
 class Placer:
     """The state of one planning run and the placing of its flexible rows. Assistants are
     indexes into `emails` (sorted: ties go to the lower email); days are offsets from
@@ -98,8 +108,15 @@ class Placer:
         self.index = {email: rank for rank, email in enumerate(self.emails)}
         self.names = AssistantNames(self.assistants)
         limits = [effective_limit(unique[e], settings) for e in self.emails]
-        own = [AssistantDays(self.calendar, limit, settings.assistant.get(email.lower()))
+        own = [_own_days(self.calendar, email, limit, settings)
                for email, limit in zip(self.emails, limits, strict=True)]
+        if self.emails:
+            known = {e.lower() for e in self.emails}
+            # a mistyped email would leave a ramping mailbox at its full limit, silently
+            unknown = sorted(set(settings.assistant) - known)
+            if unknown:
+                raise UsageError(f"[assistant.\"{unknown[0]}\"] in the settings is not one of "
+                                 f"the {len(known)} assistants (check the email)")
         self.book = DayBook(self.calendar, start, limits, own)
         self.seqs = Sequences(settings, [unique[e] for e in self.emails])
         self.out: list[PlanRow | None] = [None] * len(rows)

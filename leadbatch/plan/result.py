@@ -43,7 +43,8 @@ class Proof:
         lines = [f"last first email {self.last_first} ({when})"]
         even = ("as even as the limits allow" if self.peak <= self.smoothest
                 else f"the smoothest plan ending as early has {self.smoothest}")
-        lines.append(f"at most {self.peak} new leads per assistant a day ({even})")
+        leads = "new lead" if self.peak == 1 else "new leads"
+        lines.append(f"at most {self.peak} {leads} per assistant a day ({even})")
         if not self.optimal:
             lines.append("the solver hit its time limit: the plan is valid but may not be optimal")
         return lines
