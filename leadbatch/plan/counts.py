@@ -230,12 +230,10 @@ class Counts:
                                 "fill" if fill else "even" if spread else "early", uniform)
             if uniform:
                 uniform = False
-                if found is not None:
-                    quotas = _whole(*found, self.classes)
-                    if quotas:
-                        placed = place(quotas, peak)
-                        self.banned |= {key for key in quotas if not placed.get(key)}
-                        continue
+                if found is not None and (quotas := _whole(*found, self.classes)):
+                    placed = place(quotas, peak)
+                    self.banned |= {key for key in quotas if not placed.get(key)}
+                continue  # no whole answer in its share: the linear rounds take over
             if found is None and not fill and peak < self.most:
                 # whole leads do not fit this way: the peak gives way before the last day
                 # does (leads refused under the old peak may fit under the new one)

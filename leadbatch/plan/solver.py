@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 INF = math.inf
+MIP_NODES = 500  # branch-and-bound nodes a whole-number program may take
 
 
 class SolverTimeout(Exception):
@@ -83,6 +84,9 @@ class LinearProgram:
                              ("time_limit", max(time_limit, 0.01))):
             highs.setOptionValue(name, option)
         if self.integer:
+            # a node limit, not only the clock, ends the search: the same input then gets
+            # the same whole solution however busy the machine is
+            highs.setOptionValue("mip_max_nodes", MIP_NODES)
             kinds = [core.HighsVarType.kContinuous] * lp.num_col_
             for column in self.integer:
                 kinds[column] = core.HighsVarType.kInteger
@@ -103,9 +107,12 @@ class LinearProgram:
         status = highs.getModelStatus()
         if status == core.HighsModelStatus.kOptimal:
             return list(highs.getSolution().col_value)
-        if status == core.HighsModelStatus.kTimeLimit:
+        if self.integer and status in (core.HighsModelStatus.kTimeLimit,
+                                       core.HighsModelStatus.kSolutionLimit):
             # a MILP stopped at its limit may still hold a whole solution: good enough
-            if self.integer and highs.getSolution().value_valid:
+            if highs.getSolution().value_valid:
                 return list(highs.getSolution().col_value)
+            raise SolverTimeout
+        if status == core.HighsModelStatus.kTimeLimit:
             raise SolverTimeout
         return None  # infeasible (or, for a program that cannot be unbounded, the same)
